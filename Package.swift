@@ -1,0 +1,80 @@
+// swift-tools-version:6.0
+// Quarry: a full-text search daemon for Linux. See README.md and ../shared/DESIGN.md.
+//
+// Arrows point down only:
+//   quarry-index, quarryd, quarry (executables: argument parsing and wiring)
+//   QuarryServer -> QuarrySearch -> QuarryIndex -> QuarryFormat, QuarryAnalysis, QuarrySystem -> C libraries
+//   quarry (the client) links QuarryProtocol only, never the engine.
+import PackageDescription
+
+let package = Package(
+    name: "Quarry",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "quarry-index", targets: ["quarry-index"]),
+        .executable(name: "quarryd", targets: ["quarryd"]),
+        .executable(name: "quarry", targets: ["quarry"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // System libraries (Debian -dev packages; see README).
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CStemmer", providers: [.apt(["libstemmer-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+
+        // Bytes and codecs: no syscalls.
+        .target(name: "QuarryFormat", dependencies: ["CLZ4", "CZlib"]),
+        // The only module that talks to the kernel directly.
+        .target(name: "QuarrySystem"),
+        // Text: tokenize, fold, stem.
+        .target(name: "QuarryAnalysis", dependencies: ["CStemmer"]),
+        // Writer pipeline, generations and publishing, reader.
+        .target(name: "QuarryIndex",
+                dependencies: ["QuarryFormat", "QuarrySystem", "QuarryAnalysis", "CZlib", "CZstd"]),
+        // Query parser, BM25, cursors, pruning algorithms, top-k, snippets.
+        .target(name: "QuarrySearch", dependencies: ["QuarryIndex", "QuarryAnalysis", "QuarryFormat"]),
+        // Wire types and framing; the client links only this.
+        .target(name: "QuarryProtocol"),
+        // The config file, defaults, paths.
+        .target(name: "QuarryConfig", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
+        // The daemon's services.
+        .target(name: "QuarryServer", dependencies: [
+            "QuarryProtocol", "QuarryConfig", "QuarrySystem",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .executableTarget(name: "quarry-index", dependencies: [
+            "QuarryIndex", "QuarryConfig", "QuarryProtocol",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "quarryd", dependencies: [
+            "QuarryServer", "QuarrySearch", "QuarryConfig",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "quarry", dependencies: [
+            "QuarryProtocol",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .target(name: "QuarryTestSupport", path: "Tests/QuarryTestSupport"),
+        .testTarget(name: "QuarryFormatTests", dependencies: ["QuarryFormat", "QuarryTestSupport"]),
+        .testTarget(name: "QuarryAnalysisTests", dependencies: ["QuarryAnalysis"]),
+        .testTarget(name: "QuarryIndexTests", dependencies: ["QuarryIndex", "QuarryTestSupport"]),
+        .testTarget(name: "QuarrySearchTests", dependencies: ["QuarrySearch", "QuarryIndex", "QuarryTestSupport"]),
+        .testTarget(name: "QuarryProtocolTests", dependencies: ["QuarryProtocol"]),
+        .testTarget(name: "QuarryConfigTests", dependencies: ["QuarryConfig"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["QuarryProtocol", "QuarryTestSupport"]),
+    ],
+    // Swift 5 language mode: the engine's hot paths share immutable mmapped state across
+    // threads by design; strict-concurrency annotations are added module by module later.
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,2 @@
+/// QuarryAnalysis module marker.
+enum QuarryAnalysisModule {}

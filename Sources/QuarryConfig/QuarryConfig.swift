@@ -1,0 +1,2 @@
+/// QuarryConfig module marker.
+enum QuarryConfigModule {}

@@ -1,0 +1,2 @@
+/// QuarryFormat module marker.
+enum QuarryFormatModule {}

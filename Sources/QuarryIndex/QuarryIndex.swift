@@ -1,0 +1,2 @@
+/// QuarryIndex module marker.
+enum QuarryIndexModule {}

@@ -1,0 +1,2 @@
+/// QuarryProtocol module marker.
+enum QuarryProtocolModule {}

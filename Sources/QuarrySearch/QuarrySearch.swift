@@ -1,0 +1,2 @@
+/// QuarrySearch module marker.
+enum QuarrySearchModule {}

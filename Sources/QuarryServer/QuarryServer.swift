@@ -1,0 +1,2 @@
+/// QuarryServer module marker.
+enum QuarryServerModule {}

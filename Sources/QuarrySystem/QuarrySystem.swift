@@ -1,0 +1,2 @@
+/// QuarrySystem module marker.
+enum QuarrySystemModule {}

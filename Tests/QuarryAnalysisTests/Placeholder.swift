@@ -1,0 +1,5 @@
+import XCTest
+
+final class QuarryAnalysisTestsPlaceholder: XCTestCase {
+    func testBuilds() {}
+}

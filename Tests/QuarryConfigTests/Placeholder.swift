@@ -1,0 +1,5 @@
+import XCTest
+
+final class QuarryConfigTestsPlaceholder: XCTestCase {
+    func testBuilds() {}
+}

@@ -1,0 +1,5 @@
+import XCTest
+
+final class QuarryFormatTestsPlaceholder: XCTestCase {
+    func testBuilds() {}
+}

@@ -1,0 +1,5 @@
+import XCTest
+
+final class QuarryIndexTestsPlaceholder: XCTestCase {
+    func testBuilds() {}
+}

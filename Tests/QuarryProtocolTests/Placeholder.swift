@@ -1,0 +1,5 @@
+import XCTest
+
+final class QuarryProtocolTestsPlaceholder: XCTestCase {
+    func testBuilds() {}
+}

@@ -1,0 +1,5 @@
+import XCTest
+
+final class QuarrySearchTestsPlaceholder: XCTestCase {
+    func testBuilds() {}
+}
