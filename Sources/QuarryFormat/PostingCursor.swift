@@ -1,0 +1,223 @@
+/// A forward-only cursor over one term's posting list in a mapped postings file.
+///
+/// Decodes one 128-document block at a time into buffers owned by the cursor (allocated once,
+/// at creation), skips whole blocks by their skip entries' last doc id, and reads positions
+/// lazily for the current document only. `docID == PostingCursor.end` once exhausted.
+///
+/// Invariant: `docID` never decreases.
+/// - Warning: the cursor borrows the mapped bytes; the generation that owns them must outlive it.
+public final class PostingCursor {
+    /// The doc id after the last document: "no more documents".
+    public static let end = UInt32.max
+
+    /// Documents in the list.
+    public let docFreq: Int
+    /// Number of 128-document blocks.
+    public let blockCount: Int
+    /// The current document, or `end`.
+    public private(set) var docID: UInt32 = 0
+    /// Set when a block's bytes are impossible (only reachable when a file changed after its
+    /// checksum was verified); the cursor then stops as if exhausted.
+    public private(set) var isCorrupt = false
+
+    private let postings: UnsafeRawBufferPointer
+    private let positionsFile: UnsafeRawBufferPointer
+    private let skipBase: Int          // offset of the first skip entry
+    private let blocksBase: Int        // offset of block 0
+    private let positionsBase: Int     // offset of the term's first position byte
+    private let postingsLimit: Int     // end of the postings body (footer excluded)
+    private let positionsLimit: Int
+
+    private let docs: UnsafeMutablePointer<UInt32>
+    private let tfs: UnsafeMutablePointer<UInt32>
+    /// Block currently decoded, or -1.
+    public private(set) var decodedBlock = -1
+    private var blockDocCount = 0
+    private var indexInBlock = 0
+
+    // Lazy positions state for the decoded block.
+    private var positionsDocIndex = 0
+    private var positionsOffset = 0
+
+    /// Opens a cursor on `info` (positioned on the first document).
+    ///
+    /// - Parameters:
+    ///   - postings, positions: the whole mapped files (bodies checked at open).
+    ///   - postingsBody, positionsBody: the body ranges (footer excluded) from `FileFrame.verify`.
+    public init(info: TermPostingsInfo, postings: UnsafeRawBufferPointer, postingsBody: Range<Int>,
+                positions: UnsafeRawBufferPointer, positionsBody: Range<Int>) throws {
+        docFreq = info.docFreq
+        blockCount = (info.docFreq + PostingsFormat.blockLength - 1) / PostingsFormat.blockLength
+        self.postings = postings
+        positionsFile = positions
+        postingsLimit = postingsBody.upperBound
+        positionsLimit = positionsBody.upperBound
+        skipBase = Int(clamping: info.postingsOffset)
+        blocksBase = skipBase + (blockCount > 1 ? blockCount * PostingsFormat.skipEntryByteCount : 0)
+        positionsBase = Int(clamping: info.positionsOffset)
+        docs = .allocate(capacity: PostingsFormat.blockLength)
+        tfs = .allocate(capacity: PostingsFormat.blockLength)
+        guard docFreq > 0, skipBase >= postingsBody.lowerBound, blocksBase + 2 <= postingsLimit,
+              positionsBase >= positionsBody.lowerBound, positionsBase <= positionsLimit else {
+            throw FormatError(.corrupt, file: "postings", offset: skipBase,
+                              reason: "term postings at \(skipBase) (\(docFreq) docs) fall outside the file")
+        }
+        loadBlock(0)
+        docID = decodedBlock == 0 ? docs[0] : Self.end
+    }
+
+    deinit {
+        docs.deallocate()
+        tfs.deallocate()
+    }
+
+    // MARK: skip entries
+
+    @inline(__always) private func skipField(_ block: Int, _ field: Int) -> UInt32 {
+        // Safe: blockCount skip entries were inside the body (blocksBase + 2 <= postingsLimit).
+        loadLE32(postings.baseAddress!, skipBase + block * PostingsFormat.skipEntryByteCount + field * 4)
+    }
+
+    /// Last doc id of `block` (for a single-block list, known once decoded).
+    @inline(__always) public func blockLastDocID(_ block: Int) -> UInt32 {
+        if blockCount == 1 { return docs[blockDocCount - 1] }
+        return skipField(block, 0)
+    }
+
+    /// Highest tf in `block`.
+    @inline(__always) public func blockMaxTF(_ block: Int) -> UInt32 {
+        if blockCount == 1 { return singleBlockMaxTF }
+        return skipField(block, 3)
+    }
+
+    /// Shortest field length in `block` (0 = unknown, for single-block lists).
+    @inline(__always) public func blockMinFieldLength(_ block: Int) -> UInt32 {
+        if blockCount == 1 { return 0 }
+        return skipField(block, 4)
+    }
+
+    private var singleBlockMaxTF: UInt32 = 0
+
+    /// The block that holds the first document >= `target` (blockCount if none). Reads only skip
+    /// entries: "shallow" advance for block-max algorithms. Never moves the cursor.
+    @inline(__always) public func block(containing target: UInt32) -> Int {
+        var block = max(decodedBlock, 0)
+        while block < blockCount && blockLastDocID(block) < target { block += 1 }
+        return block
+    }
+
+    // MARK: decoding
+
+    private func loadBlock(_ block: Int) {
+        let start = block == 0 ? blocksBase : blocksBase + Int(skipField(block - 1, 1))
+        guard start + 2 <= postingsLimit else { return markCorrupt() }
+        let base = postings.baseAddress!
+        let docWidth = Int(postings[start])
+        let tfWidth = Int(postings[start + 1])
+        let count = block == blockCount - 1 ? docFreq - block * PostingsFormat.blockLength : PostingsFormat.blockLength
+        let docBytes = BitPacking.byteCount(count: count, width: docWidth)
+        let tfBytes = BitPacking.byteCount(count: count, width: tfWidth)
+        guard docWidth <= BitPacking.maxWidth, tfWidth <= BitPacking.maxWidth,
+              start + 2 + docBytes + tfBytes <= postingsLimit else { return markCorrupt() }
+        // Safe: the packed bytes end inside the body and the 16-byte footer follows it.
+        BitPacking.unpack(base + start + 2, count: count, width: docWidth, into: docs)
+        BitPacking.unpack(base + start + 2 + docBytes, count: count, width: tfWidth, into: tfs)
+        var previous: UInt32 = block == 0 ? 0 : skipField(block - 1, 0)
+        var maxTF: UInt32 = 0
+        for i in 0..<count {
+            previous &+= docs[i]
+            docs[i] = previous
+            tfs[i] &+= 1
+            maxTF = max(maxTF, tfs[i])
+        }
+        if blockCount == 1 { singleBlockMaxTF = maxTF }
+        decodedBlock = block
+        blockDocCount = count
+        indexInBlock = 0
+        positionsDocIndex = 0
+        positionsOffset = positionsBase + (block == 0 ? 0 : Int(skipField(block, 2)))
+    }
+
+    private func markCorrupt() {
+        isCorrupt = true
+        docID = Self.end
+        blockDocCount = 0
+    }
+
+    // MARK: iteration
+
+    /// Term frequency in the current document.
+    @inline(__always) public var termFrequency: UInt32 { tfs[indexInBlock] }
+
+    /// Moves to the next document; returns it (or `end`).
+    @inline(__always) @discardableResult
+    public func next() -> UInt32 {
+        if docID == Self.end { return Self.end }
+        indexInBlock += 1
+        if indexInBlock < blockDocCount {
+            docID = docs[indexInBlock]
+            return docID
+        }
+        let nextBlock = decodedBlock + 1
+        if nextBlock >= blockCount { docID = Self.end; return docID }
+        loadBlock(nextBlock)
+        if isCorrupt { return Self.end }
+        docID = docs[0]
+        return docID
+    }
+
+    /// Moves to the first document >= `target` (never backwards); returns it (or `end`).
+    /// Skips whole blocks by their last doc id without decoding them.
+    @discardableResult
+    public func advance(toAtLeast target: UInt32) -> UInt32 {
+        if docID >= target { return docID }
+        if target == Self.end { docID = Self.end; return docID }
+        if blockLastDocID(decodedBlock) < target {
+            var block = decodedBlock + 1
+            while block < blockCount && skipField(block, 0) < target { block += 1 }
+            if block >= blockCount { docID = Self.end; return docID }
+            loadBlock(block)
+            if isCorrupt { return Self.end }
+        }
+        // Linear scan inside the block (at most 127 steps; galloping is a later refinement).
+        var i = indexInBlock
+        while docs[i] < target { i += 1 }
+        indexInBlock = i
+        docID = docs[i]
+        return docID
+    }
+
+    /// Decoded docs and tfs of the current block, for single-block bounds and bulk scoring.
+    public func withCurrentBlock<R>(_ body: (UnsafeBufferPointer<UInt32>, UnsafeBufferPointer<UInt32>) -> R) -> R {
+        body(UnsafeBufferPointer(start: docs, count: blockDocCount), UnsafeBufferPointer(start: tfs, count: blockDocCount))
+    }
+
+    // MARK: positions
+
+    /// Appends the current document's positions to `into` (cleared first). Returns false if the
+    /// positions bytes are impossible (corrupt), true otherwise.
+    @discardableResult
+    public func positions(into output: inout [UInt32]) -> Bool {
+        output.removeAll(keepingCapacity: true)
+        guard docID != Self.end else { return true }
+        var reader = ByteReader(positionsFile, offset: positionsOffset, file: "positions")
+        do {
+            // Skip the positions of earlier documents of this block.
+            while positionsDocIndex < indexInBlock {
+                for _ in 0..<Int(tfs[positionsDocIndex]) { _ = try reader.readVarInt() }
+                positionsDocIndex += 1
+            }
+            positionsOffset = reader.offset
+            var position: UInt32 = 0
+            for _ in 0..<Int(tfs[indexInBlock]) {
+                position &+= UInt32(truncatingIfNeeded: try reader.readVarInt())
+                output.append(position)
+            }
+            guard reader.offset <= positionsLimit else { isCorrupt = true; return false }
+            return true
+        } catch {
+            isCorrupt = true
+            return false
+        }
+    }
+}

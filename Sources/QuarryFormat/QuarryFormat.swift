@@ -1,2 +1,0 @@
-/// QuarryFormat module marker.
-enum QuarryFormatModule {}

@@ -1,2 +1,0 @@
-/// QuarryIndex module marker.
-enum QuarryIndexModule {}
