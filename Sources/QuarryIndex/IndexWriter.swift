@@ -69,7 +69,7 @@ public final class IndexWriter {
     private let storedFile: FramedFileWriter
 
     /// Documents added.
-    public var docCount: Int { ids.count }
+    public private(set) var docCount = 0
 
     /// Creates the generation directory `directory` (must not exist) and opens its stored file.
     public init(directory: String, generation: UInt64, analyzer: Analyzer) throws {
@@ -87,6 +87,7 @@ public final class IndexWriter {
         guard ids.count < Int(UInt32.max - 1) else { throw IndexError(.io, "more than \(UInt32.max - 1) documents") }
         let docID = UInt32(ids.count)
         ids.append(document.id)
+        docCount += 1
         fields[Int(IndexField.title.rawValue)].add(docID: docID, text: document.title, analyzer: analyzer)
         fields[Int(IndexField.body.rawValue)].add(docID: docID, text: document.body, analyzer: analyzer)
         var storedFields = [StoredField(name: "title", value: document.title), StoredField(name: "body", value: document.body)]

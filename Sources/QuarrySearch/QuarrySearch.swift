@@ -1,2 +1,0 @@
-/// QuarrySearch module marker.
-enum QuarrySearchModule {}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import QuarryAnalysis
+import QuarryIndex
+
+/// `quarry-index`: reads documents, writes a new index generation, publishes it atomically.
+@main
+struct QuarryIndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quarry-index",
+        abstract: "Build a new Quarry index generation and publish it atomically.",
+        discussion: """
+        SOURCE is a JSON Lines file (.jsonl, optionally .gz or .zst), '-' for JSON Lines on stdin,
+        or a directory tree of .txt/.md files (first non-empty line = title, relative path = id).
+        Bad records are reported as file:line: reason and skipped; --strict fails instead.
+
+        Exit codes: 0 published; 1 error (nothing published, the previous generation stays live);
+        2 usage error; 4 bad records with --strict (nothing published).
+        """,
+        version: quarryVersion)
+
+    @Option(name: .long, help: "Index directory (holds CURRENT and the generations).")
+    var index: String?
+
+    @Option(name: .long, help: "Config file (default: $QUARRY_CONFIG, else /etc/quarry/quarry.toml if present).")
+    var config: String?
+
+    @Flag(name: .long, help: "Fail (exit 4, publish nothing) if any record is bad.")
+    var strict = false
+
+    @Option(name: .long, help: "Snowball stemmer language, or 'none' (overrides the config).")
+    var language: String?
+
+    @Flag(name: .long, help: "Print nothing but errors.")
+    var quiet = false
+
+    @Argument(help: "Input sources.")
+    var sources: [String] = []
+
+    func validate() throws {
+        if sources.isEmpty { throw ValidationError("give at least one SOURCE (a .jsonl file, '-', or a directory)") }
+    }
+
+    func run() throws {
+        let settings: IndexerSettings
+        do {
+            settings = try IndexerSettings.resolve(configPath: config, indexOverride: index, languageOverride: language)
+        } catch {
+            FileHandle.standardError.write(Data("quarry-index: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        var options = BuildOptions()
+        options.analyzer = settings.analyzer
+        options.strict = strict
+        options.inputLimits.maxRecordBytes = settings.maxRecordBytes
+        let progress = ProgressReporter(enabled: !quiet)
+        var badShown = 0
+        let maxBadShown = 1000
+        do {
+            let summary = try IndexBuilder.build(
+                sources: sources, indexPath: settings.indexPath, options: options,
+                onBadRecord: { bad in
+                    badShown += 1
+                    if badShown <= maxBadShown {
+                        progress.clearLine()
+                        FileHandle.standardError.write(Data("\(bad)\n".utf8))
+                    } else if badShown == maxBadShown + 1 {
+                        FileHandle.standardError.write(Data("quarry-index: more bad records; only the count is reported from now on\n".utf8))
+                    }
+                },
+                onProgress: { progress.report($0) })
+            progress.clearLine()
+            if !quiet {
+                let total = summary.fileBytes.values.reduce(0, +)
+                let rate = summary.seconds > 0 ? Double(summary.documents) / summary.seconds : 0
+                let ratio = summary.storedCompressedBytes > 0 ? Double(summary.storedRawBytes) / Double(summary.storedCompressedBytes) : 0
+                print("published \(summary.generation) in \(settings.indexPath): \(summary.documents) documents, "
+                      + "\(summary.badRecords) bad records skipped, \(formatBytes(total)) in \(String(format: "%.1f", summary.seconds)) s "
+                      + "(\(Int(rate)) docs/s; stored fields LZ4 ratio \(String(format: "%.2f", ratio)))")
+            }
+        } catch let error as IndexError {
+            progress.clearLine()
+            FileHandle.standardError.write(Data("quarry-index: \(error)\n".utf8))
+            throw ExitCode(error.code == .badRecords ? 4 : 1)
+        } catch {
+            progress.clearLine()
+            FileHandle.standardError.write(Data("quarry-index: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+let quarryVersion = "quarry-index 0.1.0 (index format 1)"
+
+func formatBytes(_ count: Int) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    var value = Double(count)
+    var unit = 0
+    while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+    return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
+}
+
+/// Progress on a terminal (stderr is a TTY): one rewritten line; otherwise silent until the summary.
+final class ProgressReporter {
+    private let enabled: Bool
+    private var shown = false
+
+    init(enabled: Bool) {
+        self.enabled = enabled && isatty(2) == 1
+    }
+
+    func report(_ progress: BuildProgress) {
+        guard enabled else { return }
+        let rate = progress.seconds > 0 ? Double(progress.documents) / progress.seconds : 0
+        let megabytes = Double(progress.bytesRead) / 1_048_576
+        var line = "\r\u{1B}[K\(progress.documents) docs, \(Int(rate)) docs/s, \(String(format: "%.1f", megabytes / max(progress.seconds, 0.001))) MB/s, \(progress.badRecords) bad"
+        if let total = progress.totalBytes, total > 0, progress.bytesRead > 0 {
+            let fraction = Double(progress.bytesRead) / Double(total)
+            let eta = progress.seconds * (1 - fraction) / max(fraction, 0.0001)
+            line += String(format: ", %.0f%%, ETA %.0f s", fraction * 100, eta)
+        }
+        FileHandle.standardError.write(Data(line.utf8))
+        shown = true
+    }
+
+    func clearLine() {
+        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)); shown = false }
+    }
+}

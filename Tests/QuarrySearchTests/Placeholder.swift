@@ -1,5 +1,0 @@
-import XCTest
-
-final class QuarrySearchTestsPlaceholder: XCTestCase {
-    func testBuilds() {}
-}
