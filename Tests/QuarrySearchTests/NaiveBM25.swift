@@ -13,6 +13,9 @@ struct NaiveBM25 {
     let fieldWeights = [2.0, 1.0]   // title, body
     var ids: [String] = []
     var fields: [[FieldDoc]] = [[], []]  // [field][doc]
+    /// Documents per field and term, counted once up front (the only thing precomputed).
+    private var docFreqs: [[String: Int]] = [[:], [:]]
+    private var averageLengths: [Double] = [0, 0]
 
     init(documents: [(id: String, title: String, body: String)], analyzer: Analyzer) {
         for document in documents {
@@ -20,17 +23,19 @@ struct NaiveBM25 {
             fields[0].append(FieldDoc(terms: analyzer.tokens(in: document.title).map(\.term)))
             fields[1].append(FieldDoc(terms: analyzer.tokens(in: document.body).map(\.term)))
         }
+        for field in 0..<2 {
+            for doc in fields[field] {
+                for term in Set(doc.terms) { docFreqs[field][term, default: 0] += 1 }
+            }
+            averageLengths[field] = Double(fields[field].reduce(0) { $0 + $1.length }) / Double(ids.count)
+        }
     }
 
     var docCount: Int { ids.count }
 
-    func averageLength(_ field: Int) -> Double {
-        Double(fields[field].reduce(0) { $0 + $1.length }) / Double(docCount)
-    }
+    func averageLength(_ field: Int) -> Double { averageLengths[field] }
 
-    func docFreq(_ field: Int, _ term: String) -> Int {
-        fields[field].filter { $0.terms.contains(term) }.count
-    }
+    func docFreq(_ field: Int, _ term: String) -> Int { docFreqs[field][term] ?? 0 }
 
     func idf(_ n: Int) -> Double {
         log(1 + (Double(docCount) - Double(n) + 0.5) / (Double(n) + 0.5))

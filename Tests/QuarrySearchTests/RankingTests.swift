@@ -129,7 +129,7 @@ final class RankingTests: XCTestCase {
         XCTAssertEqual(message("-river"), "a query needs at least one clause that is not negated")
         XCTAssertEqual(message(String(repeating: "(", count: 20) + "x" + String(repeating: ")", count: 20)),
                        "parentheses nested deeper than 8 at 8")
-        XCTAssertEqual(message((0..<20).map { "w\($0)" }.joined(separator: " ")), "more than 16 clauses at 48")
+        XCTAssertEqual(message((0..<20).map { "w\($0)" }.joined(separator: " ")), "more than 16 clauses at 54")
         XCTAssertEqual(message("river^x"), "boost '^' is not a number between 0 and 1000000 at 5")
     }
 }
