@@ -1,2 +1,0 @@
-/// QuarryAnalysis module marker.
-enum QuarryAnalysisModule {}
