@@ -1,6 +1,7 @@
 import Foundation  // NFD/NFC (decomposed/precomposedStringWithCanonicalMapping); the stdlib has none public
 
-/// The slow path for a word that is not all ASCII: curly apostrophes to ASCII, lowercase, fold
+/// The slow path for a word that is not all ASCII: curly apostrophes to ASCII, lowercase (with
+/// Greek final ς as σ, since `lowercased()` turns Σ into σ at the end of a word too), fold
 /// diacritics on Latin and Greek letters, and return the result in NFC.
 ///
 /// `foldable base`: the last non-mark scalar was Latin or Greek, so a combining mark after it is
@@ -22,6 +23,12 @@ enum UnicodeFolding {
             if value == 0x2018 || value == 0x2019 {  // ‘ ’ as apostrophes inside a word
                 folded.append("'")
                 baseIsFoldable = false
+                continue
+            }
+            if value == 0x03C2, lowercase {  // final ς -> σ: lowercased() maps Σ to σ everywhere
+                folded.append("\u{03C3}")
+                baseIsFoldable = true
+                isASCII = false
                 continue
             }
             if fold {
