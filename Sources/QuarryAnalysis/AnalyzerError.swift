@@ -6,14 +6,17 @@ public struct AnalyzerError: Error, CustomStringConvertible {
         case unknownLanguage
     }
 
+    /// What went wrong, for code to switch on.
     public var code: Code
     /// A sentence for a person: what was wrong and what is accepted.
     public var message: String
 
+    /// An error with the given code and message.
     public init(code: Code, message: String) {
         self.code = code
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 }

@@ -26,6 +26,7 @@ public struct AnalyzerSettings: Codable, Equatable, Sendable {
     /// The `language` meaning "do not stem".
     public static let noStemming = "none"
 
+    /// Settings with the given values; every default is the one `default` has.
     public init(language: String = "english", lowercase: Bool = true, foldDiacritics: Bool = true,
                 stopwords: [String] = [], maxTokenBytes: Int = 64) {
         self.language = language
@@ -81,6 +82,7 @@ public struct AnalyzerSettings: Codable, Equatable, Sendable {
         case language, lowercase, foldDiacritics, stopwords, maxTokenBytes
     }
 
+    /// Decodes the settings; a missing key takes its default.
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = AnalyzerSettings.default

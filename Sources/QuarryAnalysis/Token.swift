@@ -9,6 +9,7 @@ public struct Token: Equatable, Sendable {
     /// An acronym's range includes its dots ("U.S." is 4 bytes).
     public var utf8Range: Range<Int>
 
+    /// A token with the given fields.
     public init(term: String, position: Int, utf8Range: Range<Int>) {
         self.term = term
         self.position = position

@@ -34,6 +34,8 @@ final class TokenizerTests: XCTestCase {
         var seen: [Token] = []
         analyzer.forEachToken(in: text) { seen.append($0) }
         XCTAssertEqual(seen, analyzer.tokens(in: text))
+        // Second pass: answered from the stem and fold caches, same tokens.
+        XCTAssertEqual(analyzer.tokens(in: text + " " + text).prefix(seen.count), seen[...])
     }
 
     func testApostrophes() throws {
