@@ -1,5 +1,0 @@
-import XCTest
-
-final class QuarryAnalysisTestsPlaceholder: XCTestCase {
-    func testBuilds() {}
-}
