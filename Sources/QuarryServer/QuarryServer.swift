@@ -209,7 +209,9 @@ public final class QuarryServer: @unchecked Sendable {
         let idle = TimeAmount.nanoseconds(Int64(configuration.idleTimeoutSeconds * 1e9))
         return channel.eventLoop.makeCompletedFuture {
             let sync = channel.pipeline.syncOperations
-            try sync.addHandler(IdleStateHandler(allTimeout: idle))
+            if configuration.idleTimeoutSeconds > 0 {
+                try sync.addHandler(IdleStateHandler(allTimeout: idle))
+            }
             try sync.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLineBytes: configuration.limits.maxRequestBytes)))
             try sync.addHandler(handler)
         }

@@ -17,7 +17,7 @@ public struct ServerConfiguration: Sendable {
     public var socketMode: UInt16?
     /// Open connections beyond this get one `overloaded` error line and are closed.
     public var maxConnections: Int
-    /// A connection with no request in flight and no traffic for this long is closed.
+    /// A connection with no request in flight and no traffic for this long is closed; 0 = never.
     public var idleTimeoutSeconds: Double
     /// Threads that run searches; 0 = one per core.
     public var workerThreads: Int

@@ -6,6 +6,7 @@ import XCTest
 import Logging
 import QuarryProtocol
 @testable import QuarryServer
+import QuarryConfig
 
 final class QuarryServerTests: XCTestCase {
     /// Starts a server, registers its shutdown and the removal of its directory.
@@ -257,5 +258,32 @@ final class QuarryServerTests: XCTestCase {
             guard let response = client.readObject() else { return XCTFail("no response \(index)") }
             XCTAssertEqual(response["id"], .number(String(index)))
         }
+    }
+}
+
+final class ServerConfigurationTests: XCTestCase {
+    func testFromConfigFile() throws {
+        let environment = ConfigEnvironment(variables: ["HOME": "/h"], userID: 5)
+        let config = try QuarryConfiguration.parse(text: """
+            [daemon]
+            socket = "/run/x.sock"
+            socket_mode = "0600"
+            max_connections = 9
+            max_request_bytes = 4096
+            idle_timeout_s = 0
+            worker_threads = 3
+            [search]
+            max_limit = 77
+            max_offset = 88
+            """, path: "t.toml", environment: environment)
+        let server = ServerConfiguration(config)
+        XCTAssertEqual(server.listener, .unixSocket(path: "/run/x.sock"))
+        XCTAssertEqual(server.socketMode, 0o600)
+        XCTAssertEqual(server.maxConnections, 9)
+        XCTAssertEqual(server.idleTimeoutSeconds, 0)
+        XCTAssertEqual(server.workerThreads, 3)
+        XCTAssertEqual(server.limits, ProtocolLimits(maxRequestBytes: 4096, maxLimit: 77, maxOffset: 88))
+        XCTAssertEqual(ServerConfiguration(config, socketPath: "/tmp/o.sock").listener, .unixSocket(path: "/tmp/o.sock"))
+        XCTAssertEqual(ServerConfiguration(config, boundSocket: 3).listener, .boundSocket(descriptor: 3))
     }
 }
