@@ -61,7 +61,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "quarry", dependencies: [
-            "QuarryProtocol",
+            "QuarryProtocol", "QuarrySystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
