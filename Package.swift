@@ -61,7 +61,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "quarry", dependencies: [
-            "QuarryProtocol",
+            "QuarryProtocol", "QuarrySystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -72,6 +72,7 @@ let package = Package(
         .testTarget(name: "QuarrySearchTests", dependencies: ["QuarrySearch", "QuarryIndex", "QuarryTestSupport"]),
         .testTarget(name: "QuarryProtocolTests", dependencies: ["QuarryProtocol"]),
         .testTarget(name: "QuarryConfigTests", dependencies: ["QuarryConfig"]),
+        .testTarget(name: "QuarryServerTests", dependencies: ["QuarryServer", "QuarryProtocol"]),
         .testTarget(name: "EndToEndTests", dependencies: ["QuarryProtocol", "QuarryTestSupport"]),
     ],
     // Swift 5 language mode: the engine's hot paths share immutable mmapped state across

@@ -1,2 +1,0 @@
-/// QuarryConfig module marker.
-enum QuarryConfigModule {}

@@ -1,2 +1,0 @@
-/// QuarryProtocol module marker.
-enum QuarryProtocolModule {}

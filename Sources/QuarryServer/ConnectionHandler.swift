@@ -1,0 +1,255 @@
+import Logging
+import NIOCore
+import NIOPosix
+import QuarryProtocol
+
+/// Serves one client connection: decodes request lines, runs them off the event loop, writes the
+/// responses in request order.
+///
+/// Requests are pipelined: every decoded request gets a `Slot` at the tail of `slots` and its
+/// work starts at once (searches run in parallel on the worker pool); a response is written only
+/// when every earlier slot has been written, so order is preserved. With
+/// `maxPipelinedRequests` slots open the handler stops reading (back-pressure).
+///
+/// Shutdown (`beginDrain`): stop reading, finish the slots already open, then close. An idle
+/// connection therefore closes at once and never holds up the daemon's exit.
+///
+/// All state is confined to the channel's event loop.
+final class ConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = LineFrame
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private struct Slot {
+        /// The encoded response line, nil while the request is in flight.
+        var response: [UInt8]?
+    }
+
+    private let server: QuarryServer
+    private let logger: Logger
+    private var slots = CircularBuffer<Slot>()
+    /// Sequence number of `slots.first`; slot `n` lives at index `n - firstSequence`.
+    private var firstSequence = 0
+    private var context: ChannelHandlerContext?
+    /// A read was requested while we were applying back-pressure.
+    private var readHeld = false
+    /// Shutting down: no new reads; close when `slots` empties.
+    private var draining = false
+    /// The client closed its sending side: answer what was received, then close.
+    private var inputClosed = false
+
+    init(server: QuarryServer, logger: Logger) {
+        self.server = server
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .tooLong(let byteCount):
+            let error = ProtocolError(.tooLarge,
+                "request line exceeds the limit of \(server.configuration.limits.maxRequestBytes) bytes (\(byteCount)+ bytes received); line discarded")
+            respondNow(Response(id: .null, body: .error(error)))
+        case .line(let buffer):
+            if buffer.readableBytesView.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }  // blank line
+            let limits = server.configuration.limits
+            let parsed = buffer.withUnsafeReadableBytes { Request.parse($0, limits: limits) }
+            switch parsed.result {
+            case .failure(let error):
+                respondNow(Response(id: parsed.id, body: .error(error)))
+            case .success(let request):
+                start(request)
+            }
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .all || idle == .read {
+            if slots.isEmpty {
+                logger.debug("closing idle connection")
+                context.close(promise: nil)
+            }
+            return
+        }
+        if let channelEvent = event as? ChannelEvent, channelEvent == .inputClosed {
+            inputClosed = true
+            closeIfDone()
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        logger.debug("connection error: \(error)")
+        context.close(promise: nil)
+    }
+
+    // MARK: Outbound: back-pressure
+
+    func read(context: ChannelHandlerContext) {
+        if draining || inputClosed { return }
+        if slots.count >= server.configuration.maxPipelinedRequests {
+            readHeld = true
+            return
+        }
+        context.read()
+    }
+
+    // MARK: Requests
+
+    private func start(_ request: Request) {
+        if draining {
+            respondNow(Response(id: request.id, body: .error(ProtocolError(.shuttingDown, "the daemon is stopping"))))
+            return
+        }
+        switch request.operation {
+        case .ping:
+            respondNow(Response(id: request.id, body: .pong))
+        case .search(let search):
+            let started = NIODeadline.now()
+            let server = self.server
+            runOffLoop(id: request.id) {
+                defer { server.stats.recordSearch(micros: Int((NIODeadline.now() - started).nanoseconds / 1000)) }
+                return .search(try server.backend.search(search))
+            }
+        case .status:
+            let server = self.server
+            runOffLoop(id: request.id) { .status(server.currentStatus()) }
+        case .reload:
+            guard let backend = server.backend as? ReloadableBackend else {
+                respondNow(Response(id: request.id, body: .error(ProtocolError(.unknownOp,
+                    "this daemon does not support reload"))))
+                return
+            }
+            runOffLoop(id: request.id) { .reloaded(generation: try backend.reload()) }
+        }
+    }
+
+    /// Answers a request that needs no worker (ping, decode errors), in order behind earlier slots.
+    private func respondNow(_ response: Response) {
+        let sequence = openSlot()
+        complete(sequence, response)
+    }
+
+    /// Runs `work` on the worker pool; its result (or error) becomes the slot's response.
+    private func runOffLoop(id: RequestID, _ work: @escaping @Sendable () throws -> ResponseBody) {
+        guard let context else { return }
+        let sequence = openSlot()
+        let logger = self.logger
+        server.threadPool.runIfActive(eventLoop: context.eventLoop) { () -> ResponseBody in
+            do {
+                return try work()
+            } catch let error as ProtocolError {
+                return .error(error)
+            } catch {
+                logger.error("backend failure: \(error)")
+                return .error(ProtocolError(.internal, "\(error)"))
+            }
+        }.whenComplete { result in
+            switch result {
+            case .success(let body):
+                self.complete(sequence, Response(id: id, body: body))
+            case .failure(let error):
+                // The pool is no longer active: the daemon is stopping.
+                self.complete(sequence, Response(id: id, body: .error(ProtocolError(.shuttingDown, "\(error)"))))
+            }
+        }
+    }
+
+    private func openSlot() -> Int {
+        slots.append(Slot(response: nil))
+        return firstSequence + slots.count - 1
+    }
+
+    private func complete(_ sequence: Int, _ response: Response) {
+        if case .error(let error) = response.body {
+            server.stats.recordError()
+            if error.code == .internal {
+                logger.error("request \(response.id) failed: \(error)")
+            } else {
+                logger.info("request \(response.id) rejected: \(error)")
+            }
+        }
+        let index = sequence - firstSequence
+        guard index >= 0, index < slots.count else { return }  // connection already torn down
+        slots[slots.index(slots.startIndex, offsetBy: index)].response = response.encodedLine()
+        flushReady()
+    }
+
+    /// Writes every finished response at the head of the queue, in order.
+    private func flushReady() {
+        guard let context else { return }
+        var wrote = false
+        while let first = slots.first, let bytes = first.response {
+            slots.removeFirst()
+            firstSequence += 1
+            var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
+            context.write(wrapOutboundOut(buffer), promise: nil)
+            wrote = true
+        }
+        if wrote { context.flush() }
+        if readHeld && slots.count < server.configuration.maxPipelinedRequests && !draining && !inputClosed {
+            readHeld = false
+            context.read()
+        }
+        closeIfDone()
+    }
+
+    // MARK: Shutdown
+
+    /// Called on the event loop when the server stops.
+    func beginDrain() {
+        draining = true
+        closeIfDone()
+    }
+
+    private func closeIfDone() {
+        guard (draining || inputClosed), slots.isEmpty, let context else { return }
+        context.close(promise: nil)
+    }
+}
+
+/// Installed instead of `ConnectionHandler` when a connection is refused: writes one error line
+/// and closes.
+final class RefusingHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let error: ProtocolError
+    private var sent = false
+
+    init(_ error: ProtocolError) {
+        self.error = error
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { refuse(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        refuse(context)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+
+    private func refuse(_ context: ChannelHandlerContext) {
+        guard !sent else { return }
+        sent = true
+        let bytes = Response(id: .null, body: .error(error)).encodedLine()
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class QuarryConfigTestsPlaceholder: XCTestCase {
-    func testBuilds() {}
-}

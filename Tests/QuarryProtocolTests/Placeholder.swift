@@ -1,5 +1,0 @@
-import XCTest
-
-final class QuarryProtocolTestsPlaceholder: XCTestCase {
-    func testBuilds() {}
-}
