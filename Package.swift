@@ -45,14 +45,14 @@ let package = Package(
         .target(name: "QuarryConfig", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         // The daemon's services.
         .target(name: "QuarryServer", dependencies: [
-            "QuarryProtocol", "QuarryConfig", "QuarrySystem",
+            "QuarrySearch", "QuarryIndex", "QuarryAnalysis", "QuarryProtocol", "QuarryConfig", "QuarrySystem",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .executableTarget(name: "quarry-index", dependencies: [
-            "QuarryIndex", "QuarryConfig", "QuarryProtocol",
+            "QuarryIndex", "QuarryConfig", "QuarryProtocol", "QuarrySystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "quarryd", dependencies: [

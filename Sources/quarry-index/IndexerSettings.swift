@@ -1,18 +1,20 @@
 import Foundation
 import QuarryAnalysis
+import QuarryConfig
 
-/// The indexer's effective settings: config file (when QuarryConfig lands) + command line.
+/// The indexer's effective settings: the config file (or embedded defaults), then the command line.
 struct IndexerSettings {
     var indexPath: String
     var analyzer: AnalyzerSettings
     var maxRecordBytes: Int
 
     static func resolve(configPath: String?, indexOverride: String?, languageOverride: String?) throws -> IndexerSettings {
-        var analyzer = AnalyzerSettings.default
+        let configuration = try QuarryConfiguration.load(path: configPath)
+        var analyzer = AnalyzerSettings(language: configuration.analysis.language,
+                                        foldDiacritics: configuration.analysis.foldDiacritics,
+                                        stopwords: configuration.analysis.stopwords ? AnalyzerSettings.englishStopwords : [])
         if let languageOverride { analyzer.language = languageOverride }
-        let home = ProcessInfo.processInfo.environment["HOME"] ?? "/tmp"
-        let dataHome = ProcessInfo.processInfo.environment["XDG_DATA_HOME"] ?? home + "/.local/share"
-        return IndexerSettings(indexPath: indexOverride ?? dataHome + "/quarry/index", analyzer: analyzer,
-                               maxRecordBytes: 16 << 20)
+        return IndexerSettings(indexPath: indexOverride ?? configuration.index.dir, analyzer: analyzer,
+                               maxRecordBytes: configuration.indexer.maxRecordBytes)
     }
 }
