@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "QuarrySearchTests", dependencies: ["QuarrySearch", "QuarryIndex", "QuarryTestSupport"]),
         .testTarget(name: "QuarryProtocolTests", dependencies: ["QuarryProtocol"]),
         .testTarget(name: "QuarryConfigTests", dependencies: ["QuarryConfig"]),
-        .testTarget(name: "QuarryServerTests", dependencies: ["QuarryServer", "QuarryProtocol"]),
+        .testTarget(name: "QuarryServerTests", dependencies: ["QuarryServer", "QuarryProtocol", "QuarryConfig"]),
         .testTarget(name: "EndToEndTests", dependencies: ["QuarryProtocol", "QuarryTestSupport"]),
     ],
     // Swift 5 language mode: the engine's hot paths share immutable mmapped state across

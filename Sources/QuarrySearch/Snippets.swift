@@ -11,6 +11,8 @@ public struct SnippetBuilder {
     public static let highlightEnd: Character = "\u{03}"
     /// Only the first this-many bytes of a body are searched for a window (huge manuals).
     static let scanLimitBytes = 128 * 1024
+    /// The first chunk analyzed; each next chunk is four times larger.
+    static let firstChunkBytes = 4 * 1024
     /// Bytes of context kept before the first match of the window.
     static let leadingContextBytes = 40
 
@@ -25,25 +27,36 @@ public struct SnippetBuilder {
     }
 
     public func snippet(for text: String, analyzer: Analyzer) -> String {
-        var utf8 = Array(text.utf8)
-        if utf8.count > Self.scanLimitBytes {
-            var cut = Self.scanLimitBytes
-            while cut > 0 && (utf8[cut] & 0xC0) == 0x80 { cut -= 1 }  // stay on a scalar boundary
-            utf8.removeSubrange(cut...)
-        }
-        let scanned = String(decoding: utf8, as: UTF8.self)
-        let tokens = analyzer.tokens(in: scanned)
-        guard !tokens.isEmpty else { return "" }
-        var isMatch = [Bool](repeating: false, count: tokens.count)
-        for (i, token) in tokens.enumerated() {
-            if terms.contains(token.term) {
-                isMatch[i] = true
-            } else if !prefixes.isEmpty,
-                      let plain = analyzer.normalizeWithoutStemming(word: String(decoding: utf8[token.utf8Range], as: UTF8.self)),
-                      prefixes.contains(where: { plain.hasPrefix($0) }) {
-                isMatch[i] = true
+        let utf8 = Array(text.utf8)
+        // Analyze in growing chunks (4 KiB, 16 KiB, 64 KiB, ...) and stop once every query term
+        // has been seen: most documents show all their terms early, and analyzing a whole
+        // 300 KiB manual for ten hits would cost milliseconds.
+        var tokens: [Token] = []
+        var isMatch: [Bool] = []
+        var seenTerms = Set<String>()
+        var offset = 0
+        var chunkBytes = Self.firstChunkBytes
+        while offset < utf8.count && offset < Self.scanLimitBytes {
+            var end = min(utf8.count, offset + chunkBytes)
+            // Cut at whitespace so that no word is split between chunks.
+            while end < utf8.count && utf8[end] != 0x20 && utf8[end] != 0x0A && utf8[end] != 0x09 { end += 1 }
+            let chunk = String(decoding: utf8[offset..<end], as: UTF8.self)
+            for var token in analyzer.tokens(in: chunk) {
+                token.utf8Range = (token.utf8Range.lowerBound + offset)..<(token.utf8Range.upperBound + offset)
+                var matched = terms.contains(token.term)
+                if !matched && !prefixes.isEmpty,
+                   let plain = analyzer.normalizeWithoutStemming(word: String(decoding: utf8[token.utf8Range], as: UTF8.self)) {
+                    matched = prefixes.contains { plain.hasPrefix($0) }
+                }
+                if matched { seenTerms.insert(token.term) }
+                tokens.append(token)
+                isMatch.append(matched)
             }
+            offset = end
+            chunkBytes *= 4
+            if prefixes.isEmpty && !terms.isEmpty && seenTerms.count >= terms.count { break }
         }
+        guard !tokens.isEmpty else { return "" }
         // Best window: starts at a match, most distinct matched terms within maxBytes.
         var bestStart = 0, bestCount = 0
         for i in tokens.indices where isMatch[i] {
@@ -65,7 +78,12 @@ public struct SnippetBuilder {
         let windowStart = first == 0 ? 0 : tokens[first].utf8Range.lowerBound
         var last = first
         while last + 1 < tokens.count && tokens[last + 1].utf8Range.upperBound - windowStart <= maxBytes { last += 1 }
-        let windowEnd = tokens[last].utf8Range.upperBound
+        var windowEnd = tokens[last].utf8Range.upperBound
+        // Keep punctuation glued to the last word ("fast."), and drop trailing whitespace.
+        while windowEnd < utf8.count && windowEnd - windowStart < maxBytes + 8, !Self.isSpace(utf8[windowEnd]) { windowEnd += 1 }
+        var rest = windowEnd
+        while rest < utf8.count && Self.isSpace(utf8[rest]) { rest += 1 }
+        let cutAtEnd = rest < utf8.count
         var out = ""
         out.reserveCapacity(maxBytes + 16)
         if windowStart > 0 { out += "…" }
@@ -78,9 +96,13 @@ public struct SnippetBuilder {
             cursor = tokens[i].utf8Range.upperBound
         }
         out += collapse(utf8[cursor..<windowEnd])
-        if windowEnd < text.utf8.count { out += "…" }
+        if cutAtEnd { out += "…" }
+        while out.first == " " { out.removeFirst() }
+        while out.last == " " { out.removeLast() }
         return out
     }
+
+    private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D }
 
     /// The bytes as text with every run of whitespace (and control characters) as one space.
     private func collapse(_ bytes: ArraySlice<UInt8>) -> String {
