@@ -27,11 +27,15 @@ let package = Package(
         .systemLibrary(name: "CStemmer", providers: [.apt(["libstemmer-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
 
         // Bytes and codecs: no syscalls.
         .target(name: "QuarryFormat", dependencies: ["CLZ4", "CZlib"]),
         // The only module that talks to the kernel directly.
         .target(name: "QuarrySystem"),
+        // The service manager (libsystemd): sd_notify, socket activation, watchdog. Its own
+        // module because sd-daemon.h re-exports socket headers that clash with Glibc's.
+        .target(name: "QuarrySystemd", dependencies: ["CSystemd"]),
         // Text: tokenize, fold, stem.
         .target(name: "QuarryAnalysis", dependencies: ["CStemmer"]),
         // Writer pipeline, generations and publishing, reader.
@@ -46,6 +50,7 @@ let package = Package(
         // The daemon's services.
         .target(name: "QuarryServer", dependencies: [
             "QuarrySearch", "QuarryIndex", "QuarryAnalysis", "QuarryProtocol", "QuarryConfig", "QuarrySystem",
+            "QuarrySystemd",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

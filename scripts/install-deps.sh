@@ -2,7 +2,7 @@
 # Installs the Debian packages Quarry builds against, when missing. Safe to run again.
 # Swift itself (6.x, with swift-corelibs) must already be on PATH.
 set -euo pipefail
-packages=(liblz4-dev libstemmer-dev libzstd-dev zlib1g-dev pkg-config)
+packages=(liblz4-dev libstemmer-dev libzstd-dev zlib1g-dev libsystemd-dev pkg-config)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

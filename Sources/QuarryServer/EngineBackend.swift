@@ -19,6 +19,10 @@ public final class EngineBackend: ReloadableBackend, @unchecked Sendable {
     private let lock = NSLock()
     private var searcher: Searcher?
     private let version: String
+    /// Serializes reloads (signal, request and inotify may fire together).
+    private let reloadLock = NSLock()
+    /// Told about swaps (RELOADING=1 / READY=1); nil in tests and outside quarryd.
+    public var notifier: ServiceNotifier?
 
     /// Opens the live generation if there is one. A missing index is not an error (requests get
     /// `no_index` until one is published and reloaded); a damaged or mismatched one is.
@@ -97,18 +101,30 @@ public final class EngineBackend: ReloadableBackend, @unchecked Sendable {
                           version: version)
     }
 
+    /// One line describing what is served, for STATUS= and logs.
+    public var statusLine: String {
+        guard let current = pinned() else { return "no index loaded from \(indexPath)" }
+        return "serving \(current.reader.generationName) (\(current.reader.docCount) documents)"
+    }
+
     /// Opens the generation CURRENT names if it differs from the one served, and swaps to it.
-    /// A generation that fails to open is refused (logged, thrown) and the old one keeps serving.
+    /// The one reload path for SIGHUP, the `reload` request and CURRENT changing (inotify).
+    /// A generation that fails to open (corrupt, other version, other analyzer) is refused: the
+    /// reason is logged and thrown, and the old generation keeps serving.
     public func reload() throws -> String? {
+        reloadLock.lock()
+        defer { reloadLock.unlock() }
         let directory = IndexDirectory(path: indexPath)
         let name: String?
         do {
             name = try directory.currentGeneration()
         } catch {
+            logger.error("reload: \(error); still \(statusLine)")
             throw ProtocolError(.internal, "\(error)")
         }
         guard let name else { return generation }
         if name == generation { return name }
+        notifier?.reloading(status: "opening \(name); \(statusLine)")
         do {
             let fresh = try open()
             lock.lock()
@@ -116,9 +132,11 @@ public final class EngineBackend: ReloadableBackend, @unchecked Sendable {
             searcher = fresh
             lock.unlock()
             logger.info("now serving \(fresh.reader.generationName) (\(fresh.reader.docCount) documents)\(old.map { ", was \($0)" } ?? "")")
+            notifier?.ready(status: statusLine)
             return fresh.reader.generationName
         } catch {
-            logger.error("refused generation \(name): \(error); still serving \(generation ?? "nothing")")
+            logger.error("refused generation \(name): \(error); still \(statusLine)")
+            notifier?.ready(status: "refused \(name); \(statusLine)")
             throw ProtocolError(.internal, "refused generation \(name): \(error)")
         }
     }

@@ -59,6 +59,9 @@ public final class QuarryServer: @unchecked Sendable {
         return nil
     }
 
+    /// Searches answered and requests refused with an error, since start.
+    public var counts: (queries: Int, errors: Int) { stats.counts }
+
     /// Open client connections.
     public var connectionCount: Int {
         lock.lock(); defer { lock.unlock() }

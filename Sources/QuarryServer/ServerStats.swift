@@ -27,6 +27,12 @@ final class ServerStats: @unchecked Sendable {
         }
     }
 
+    /// Searches answered and errors so far.
+    var counts: (queries: Int, errors: Int) {
+        lock.lock(); defer { lock.unlock() }
+        return (queries, errors)
+    }
+
     /// One request answered with an error.
     func recordError() {
         lock.lock(); defer { lock.unlock() }

@@ -7,6 +7,8 @@ struct IndexerSettings {
     var indexPath: String
     var analyzer: AnalyzerSettings
     var maxRecordBytes: Int
+    /// quarryd's socket, to ask it to reload after publishing.
+    var socketPath: String
 
     static func resolve(configPath: String?, indexOverride: String?, languageOverride: String?) throws -> IndexerSettings {
         let configuration = try QuarryConfiguration.load(path: configPath)
@@ -15,6 +17,7 @@ struct IndexerSettings {
                                         stopwords: configuration.analysis.stopwords ? AnalyzerSettings.englishStopwords : [])
         if let languageOverride { analyzer.language = languageOverride }
         return IndexerSettings(indexPath: indexOverride ?? configuration.index.dir, analyzer: analyzer,
-                               maxRecordBytes: configuration.indexer.maxRecordBytes)
+                               maxRecordBytes: configuration.indexer.maxRecordBytes,
+                               socketPath: configuration.daemon.socket)
     }
 }

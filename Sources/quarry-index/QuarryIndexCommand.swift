@@ -34,6 +34,12 @@ struct QuarryIndexCommand: ParsableCommand {
     @Flag(name: .long, help: "Print nothing but errors.")
     var quiet = false
 
+    @Option(name: .long, help: "quarryd's socket, told to reload after publishing (default: [daemon] socket of the config).")
+    var socket: String?
+
+    @Flag(name: .long, help: "Do not ask a running quarryd to reload after publishing.")
+    var noReload = false
+
     @Argument(help: "Input sources.")
     var sources: [String] = []
 
@@ -77,6 +83,10 @@ struct QuarryIndexCommand: ParsableCommand {
                 print("published \(summary.generation) in \(settings.indexPath): \(summary.documents) documents, "
                       + "\(summary.badRecords) bad records skipped, \(formatBytes(total)) in \(String(format: "%.1f", summary.seconds)) s "
                       + "(\(Int(rate)) docs/s; stored fields LZ4 ratio \(String(format: "%.2f", ratio)))")
+            }
+            if !noReload {
+                let message = DaemonReloader.reload(socketPath: socket ?? settings.socketPath)
+                if !quiet, let message { print(message) }
             }
         } catch let error as IndexError {
             progress.clearLine()

@@ -4,6 +4,7 @@ import Logging
 import QuarryConfig
 import QuarryServer
 import QuarrySystem
+import QuarrySystemd
 
 /// `quarryd`: serves the live index generation on a Unix socket until SIGTERM.
 @main
@@ -13,8 +14,14 @@ struct QuarryDaemon: AsyncParsableCommand {
         commandName: "quarryd",
         abstract: "Quarry search daemon: answers protocol v1 (newline-delimited JSON) on a Unix socket.",
         discussion: """
+        Under systemd: Type=notify (READY=1 once the index is open and the socket listens,
+        RELOADING=1/READY=1 around generation swaps, STATUS= lines, STOPPING=1, WATCHDOG=1 when
+        WatchdogSec= is set), socket activation (a listening socket passed by LISTEN_FDS is used
+        instead of --socket), and log lines with journald priority prefixes.
+
         Signals: SIGTERM/SIGINT stop accepting, finish in-flight requests and exit 0;
-        SIGHUP reloads the generation CURRENT names (as the `reload` request does).
+        SIGHUP reloads the generation CURRENT names (as the `reload` request and a change of
+        CURRENT, seen by inotify, do).
         Exit codes: 0 clean shutdown; 1 cannot start (bad config, damaged index, socket in use).
         """,
         version: version)
@@ -25,46 +32,61 @@ struct QuarryDaemon: AsyncParsableCommand {
     @Option(name: .long, help: "Index directory (overrides [index] dir).")
     var index: String?
 
-    @Option(name: .long, help: "Unix socket path (overrides [daemon] socket).")
+    @Option(name: .long, help: "Unix socket path (overrides [daemon] socket; ignored under socket activation).")
     var socket: String?
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Flag(name: .long, help: "Do not watch CURRENT with inotify (reload only on SIGHUP or a reload request).")
+    var noWatch = false
+
     func run() async throws {
-        var logger = Logger(label: "quarryd")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        JournalLogHandler.bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
+        let logger = Logger(label: "quarryd")
         let configuration: QuarryConfiguration
         do {
             configuration = try QuarryConfiguration.load(path: config)
         } catch {
-            FileHandle.standardError.write(Data("quarryd: \(error)\n".utf8))
+            logger.critical("\(error)")
             throw ExitCode(1)
         }
         let indexPath = index ?? configuration.index.dir
+        let notifier = ServiceNotifier(logger: logger)
         let backend: EngineBackend
         do {
             backend = try EngineBackend(indexPath: indexPath, configuration: configuration, version: Self.version, logger: logger)
         } catch {
-            FileHandle.standardError.write(Data("quarryd: cannot open the index: \(error)\n".utf8))
+            logger.critical("cannot open the index: \(error)")
             throw ExitCode(1)
         }
-        let server = QuarryServer(backend: backend,
-                                  configuration: ServerConfiguration(configuration, socketPath: socket, version: Self.version),
-                                  logger: logger)
+        backend.notifier = notifier
+
+        let activated = Systemd.listenDescriptors().first { Systemd.isUnixStreamListener($0) }
+        let serverConfiguration = ServerConfiguration(configuration, socketPath: socket, boundSocket: activated, version: Self.version)
+        let server = QuarryServer(backend: backend, configuration: serverConfiguration, logger: logger)
         let traps = [
-            SignalTrap(.terminate) { server.shutdown() },
-            SignalTrap(.interrupt) { server.shutdown() },
+            SignalTrap(.terminate) { notifier.stopping(); server.shutdown() },
+            SignalTrap(.interrupt) { notifier.stopping(); server.shutdown() },
             SignalTrap(.hangup) { _ = try? backend.reload() },
         ]
         do {
             try await server.start()
         } catch {
-            FileHandle.standardError.write(Data("quarryd: cannot listen: \(error)\n".utf8))
+            logger.critical("cannot listen on \(server.socketPath ?? "the activated socket"): \(error)")
             throw ExitCode(1)
         }
-        logger.info("serving \(backend.generation ?? "no index yet") from \(indexPath) on \(server.socketPath ?? "?")")
+        let watcher = DirectoryWatcher(directory: indexPath, fileName: "CURRENT") { _ = try? backend.reload() }
+        if !noWatch { watcher.start() }
+        let where_ = activated != nil ? "socket-activated fd \(activated!)" : (server.socketPath ?? "?")
+        logger.info("\(backend.statusLine) from \(indexPath) on \(where_)")
+        notifier.ready(status: backend.statusLine)
+        notifier.startPeriodic {
+            let counts = server.counts
+            return "\(backend.statusLine); \(counts.queries) queries, \(counts.errors) errors"
+        }
         try await server.waitUntilStopped()
+        watcher.stop()
         withExtendedLifetime(traps) {}
         logger.info("stopped")
     }
