@@ -181,7 +181,13 @@ public final class PostingCursor {
         }
         // Linear scan inside the block (at most 127 steps; galloping is a later refinement).
         var i = indexInBlock
-        while docs[i] < target { i += 1 }
+        while i < blockDocCount && docs[i] < target { i += 1 }
+        if i == blockDocCount {
+            // The skip entry promised a doc >= target in this block and the block has none:
+            // the file changed after its checksum was verified.
+            markCorrupt()
+            return Self.end
+        }
         indexInBlock = i
         docID = docs[i]
         return docID

@@ -130,7 +130,8 @@ public struct StoredFieldsReader {
         for _ in 0..<count {
             let block = Block(firstDoc: try reader.readUInt32(), offset: Int(clamping: try reader.readUInt64()),
                               compressed: Int(try reader.readUInt32()), raw: Int(try reader.readUInt32()))
-            guard block.offset >= body.lowerBound, block.offset + block.compressed <= tableOffset,
+            guard block.offset >= body.lowerBound, block.offset <= tableOffset,
+                  block.compressed <= tableOffset - block.offset,
                   block.raw <= StoredFieldsFormat.maxRawBlockByteCount,
                   blocks.last.map({ $0.firstDoc < block.firstDoc }) ?? true else {
                 throw FormatError(.corrupt, file: name, offset: reader.offset - 20, reason: "block table entry out of range or order")

@@ -43,6 +43,20 @@ struct QuarryIndexCommand: ParsableCommand {
     @Argument(help: "Input sources.")
     var sources: [String] = []
 
+    /// Usage errors exit 2 (ArgumentParser's default is 64, EX_USAGE).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                exit(withError: ExitCode(2))
+            }
+            exit(withError: error)
+        }
+    }
+
     func validate() throws {
         if sources.isEmpty { throw ValidationError("give at least one SOURCE (a .jsonl file, '-', or a directory)") }
     }

@@ -22,7 +22,8 @@ struct QuarryDaemon: AsyncParsableCommand {
         Signals: SIGTERM/SIGINT stop accepting, finish in-flight requests and exit 0;
         SIGHUP reloads the generation CURRENT names (as the `reload` request and a change of
         CURRENT, seen by inotify, do).
-        Exit codes: 0 clean shutdown; 1 cannot start (bad config, damaged index, socket in use).
+        Exit codes: 0 clean shutdown; 1 cannot start (bad config, damaged index, socket in use);
+        2 usage error.
         """,
         version: version)
 
@@ -40,6 +41,24 @@ struct QuarryDaemon: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Do not watch CURRENT with inotify (reload only on SIGHUP or a reload request).")
     var noWatch = false
+
+    /// Usage errors exit 2 (ArgumentParser's default is 64, EX_USAGE).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                exit(withError: ExitCode(2))
+            }
+            exit(withError: error)
+        }
+    }
 
     func run() async throws {
         JournalLogHandler.bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
