@@ -272,6 +272,17 @@ final class EndToEndTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: indexPath + "/gen-000002"), "nothing left of the refused build")
     }
 
+    /// quarry-index --help documents "2 usage error"; ArgumentParser's default is 64 (EX_USAGE).
+    /// Fails today: Sources/quarry-index/QuarryIndexCommand.swift has no main() mapping
+    /// validation errors to 2 the way Sources/quarry/QuarryCommand.swift does.
+    func testQuarryIndexUsageErrorExitsTwo() throws {
+        let noSource = try quarryIndex([])
+        XCTAssertEqual(noSource.status, 2, "no SOURCE: \(noSource.stderr)")
+        let unknownFlag = try quarryIndex(["--no-such-flag", scratch.file("x.jsonl")])
+        XCTAssertEqual(unknownFlag.status, 2, "unknown flag: \(unknownFlag.stderr)")
+        XCTAssertNil(current())
+    }
+
     func testQuarryIndexMissingSourceExitsOne() throws {
         let missing = try quarryIndex([scratch.file("does-not-exist.jsonl")])
         XCTAssertEqual(missing.status, 1, missing.stderr)
