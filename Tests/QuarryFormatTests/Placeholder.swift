@@ -1,5 +1,0 @@
-import XCTest
-
-final class QuarryFormatTestsPlaceholder: XCTestCase {
-    func testBuilds() {}
-}
