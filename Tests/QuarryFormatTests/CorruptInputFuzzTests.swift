@@ -57,9 +57,8 @@ final class CorruptInputFuzzTests: XCTestCase {
         }
     }
 
-    /// next() and positions(into:) only: advance(toAtLeast:) trusts the skip entries' LastDocID
-    /// (see the report of helper/e2e), so it is left out of this property.
-    func testDamagedPostingsNextAndPositionsThrowOrStop() throws {
+    /// next(), advance(toAtLeast:) and positions(into:) over damaged postings and positions.
+    func testDamagedPostingsNextAdvanceAndPositionsThrowOrStop() throws {
         let (lists, postings, positions) = PostingsTests.makeLists(seed: 12)
         var random = SeededGenerator(seed: 13)
         var buffer: [UInt32] = []
@@ -78,7 +77,11 @@ final class CorruptInputFuzzTests: XCTestCase {
                             for block in 0..<cursor.blockCount where steps == 0 {
                                 _ = cursor.blockLastDocID(block); _ = cursor.blockMaxTF(block); _ = cursor.blockMinFieldLength(block)
                             }
-                            cursor.next()
+                            if steps % 2 == 0 {
+                                cursor.next()
+                            } else {
+                                cursor.advance(toAtLeast: cursor.docID &+ 1 &+ UInt32(random.next() % 300))
+                            }
                             steps += 1
                         }
                         XCTAssertLessThanOrEqual(steps, list.docIDs.count, "a cursor yields at most docFreq documents")
@@ -86,5 +89,47 @@ final class CorruptInputFuzzTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// Regression (found by the e2e suite): a skip entry claiming LastDocID 1000 for a block
+    /// whose docs end at 127 made advance(toAtLeast: 500) scan past the block buffer and return
+    /// garbage (529). It must stop, exhausted and marked corrupt.
+    func testAdvanceTrustsNoLyingSkipEntry() throws {
+        var postings = ByteWriter()
+        var positions = ByteWriter()
+        let docs = (0...128).map { UInt32($0) }
+        PostingsEncoder.encode(docIDs: docs, termFrequencies: docs.map { _ in 1 }, positions: docs.map { _ in 0 },
+                               fieldLength: { _ in 1 }, postings: &postings, positionsOut: &positions)
+        var postingsBytes = postings.bytes
+        // Skip entry 0, LastDocID (bytes 0..<4 of the term's postings): 127 -> 1000.
+        postingsBytes.replaceSubrange(0..<4, with: [0xE8, 0x03, 0, 0])
+        let postingsFile = FileFrame.frame(magic: PostingsFormat.postingsMagic, generation: 1, body: postingsBytes)
+        let positionsFile = FileFrame.frame(magic: PostingsFormat.positionsMagic, generation: 1, body: positions.bytes)
+        let info = TermPostingsInfo(docFreq: docs.count, postingsOffset: UInt64(FileFrame.headerByteCount),
+                                    positionsOffset: UInt64(FileFrame.headerByteCount))
+        try postingsFile.withUnsafeBytes { p in
+            try positionsFile.withUnsafeBytes { x in
+                let cursor = try PostingCursor(info: info, postings: p, postingsBody: body(p), positions: x, positionsBody: body(x))
+                XCTAssertEqual(cursor.advance(toAtLeast: 500), PostingCursor.end)
+                XCTAssertTrue(cursor.isCorrupt)
+            }
+        }
+    }
+
+    /// Regression (found by the e2e suite): a stored-fields block offset of 2^64 - 1 overflowed
+    /// `offset + compressed` and trapped; it must throw.
+    func testStoredBlockTableWithHugeOffsetThrows() throws {
+        var writer = StoredFieldsWriter()
+        _ = writer.add([StoredField(name: "title", value: "hello")])
+        var bodyBytes = writer.finish()
+        // Table: BlockCount u32, then FirstDocID u32, Offset u64 ... ; the table starts at the
+        // offset stored in the last 8 bytes, relative to the file start (header included).
+        let tableOffset = Int(bodyBytes.suffix(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }) - FileFrame.headerByteCount
+        bodyBytes.replaceSubrange((tableOffset + 8)..<(tableOffset + 16), with: [UInt8](repeating: 0xFF, count: 8))
+        let file = FileFrame.frame(magic: StoredFieldsFormat.magic, generation: 1, body: bodyBytes)
+        let refused: Bool = file.withUnsafeBytes { bytes in
+            (try? StoredFieldsReader(file: bytes, body: body(bytes))) == nil
+        }
+        XCTAssertTrue(refused, "a block offset of 2^64 - 1 is refused with an error")
     }
 }
