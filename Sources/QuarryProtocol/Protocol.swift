@@ -183,23 +183,25 @@ public struct SearchResponse: Sendable, Equatable {
 
 /// Query latency percentiles over the daemon's recent queries (server-measured, request to response).
 public struct LatencySummary: Codable, Sendable, Equatable {
-    /// How many recent queries the percentiles cover.
+    /// How many searches the percentiles cover (every search since the daemon started).
     public var samples: Int
     public var p50Micros: Int
     public var p90Micros: Int
     public var p99Micros: Int
+    public var p999Micros: Int
     public var maxMicros: Int
 
-    public init(samples: Int, p50Micros: Int, p90Micros: Int, p99Micros: Int, maxMicros: Int) {
+    public init(samples: Int, p50Micros: Int, p90Micros: Int, p99Micros: Int, p999Micros: Int, maxMicros: Int) {
         self.samples = samples
         self.p50Micros = p50Micros
         self.p90Micros = p90Micros
         self.p99Micros = p99Micros
+        self.p999Micros = p999Micros
         self.maxMicros = maxMicros
     }
 
     enum CodingKeys: String, CodingKey {
-        case samples, p50Micros = "p50_us", p90Micros = "p90_us", p99Micros = "p99_us", maxMicros = "max_us"
+        case samples, p50Micros = "p50_us", p90Micros = "p90_us", p99Micros = "p99_us", p999Micros = "p999_us", maxMicros = "max_us"
     }
 }
 

@@ -98,6 +98,7 @@ public struct Response: Sendable, Equatable {
             writer.key("p50_us"); writer.int(latency.p50Micros)
             writer.key("p90_us"); writer.int(latency.p90Micros)
             writer.key("p99_us"); writer.int(latency.p99Micros)
+            writer.key("p999_us"); writer.int(latency.p999Micros)
             writer.key("max_us"); writer.int(latency.maxMicros)
             writer.endObject()
         }
@@ -158,6 +159,7 @@ public struct Response: Sendable, Equatable {
                 info.latency = LatencySummary(
                     samples: try latency.int("samples"), p50Micros: try latency.int("p50_us"),
                     p90Micros: try latency.int("p90_us"), p99Micros: try latency.int("p99_us"),
+                    p999Micros: latency.members["p999_us"] != nil ? try latency.int("p999_us") : try latency.int("p99_us"),
                     maxMicros: try latency.int("max_us"))
             }
             return Response(id: id, body: .status(info))

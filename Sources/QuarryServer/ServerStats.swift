@@ -2,29 +2,19 @@ import Foundation
 import NIOCore
 import QuarryProtocol
 
-/// Counters shared by all connections: queries, errors, recent latencies. Thread-safe.
+/// Counters shared by all connections: queries, errors, a latency histogram. Thread-safe.
 final class ServerStats: @unchecked Sendable {
-    /// Latency percentiles cover this many most recent searches (a ring buffer: O(1) per query,
-    /// a sort of 1024 ints per status request).
-    static let latencyWindow = 1024
-
     private let lock = NSLock()
     private let startedAt = NIODeadline.now()
     private var queries = 0
     private var errors = 0
-    private var latencies: [Int] = []
-    private var nextLatencySlot = 0
+    private var latencies = LatencyHistogram()
 
     /// One search answered (successfully or not), `micros` from request to response.
     func recordSearch(micros: Int) {
         lock.lock(); defer { lock.unlock() }
         queries += 1
-        if latencies.count < ServerStats.latencyWindow {
-            latencies.append(micros)
-        } else {
-            latencies[nextLatencySlot] = micros
-            nextLatencySlot = (nextLatencySlot + 1) % ServerStats.latencyWindow
-        }
+        latencies.record(micros)
     }
 
     /// Searches answered and errors so far.
@@ -44,21 +34,20 @@ final class ServerStats: @unchecked Sendable {
         lock.lock()
         let queries = self.queries
         let errors = self.errors
-        let recent = latencies
+        let histogram = latencies
         lock.unlock()
         var status = status
         status.uptimeSeconds = Double((NIODeadline.now() - startedAt).nanoseconds) / 1e9
         status.queries = queries
         status.errors = errors
         status.connections = connections
-        if !recent.isEmpty {
-            let sorted = recent.sorted()
-            func percentile(_ fraction: Double) -> Int {
-                sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.down)))]
-            }
-            status.latency = LatencySummary(samples: sorted.count, p50Micros: percentile(0.5),
-                                            p90Micros: percentile(0.9), p99Micros: percentile(0.99),
-                                            maxMicros: sorted[sorted.count - 1])
+        if histogram.total > 0 {
+            status.latency = LatencySummary(samples: Int(histogram.total),
+                                            p50Micros: Int(histogram.percentile(0.5)),
+                                            p90Micros: Int(histogram.percentile(0.9)),
+                                            p99Micros: Int(histogram.percentile(0.99)),
+                                            p999Micros: Int(histogram.percentile(0.999)),
+                                            maxMicros: Int(histogram.maximum))
         }
         return status
     }

@@ -47,7 +47,7 @@ enum Output {
         ]
         if let connections = status.connections { rows.append(("connections", String(connections))) }
         if let latency = status.latency {
-            rows.append(("latency", "p50 \(latency.p50Micros) µs, p90 \(latency.p90Micros) µs, p99 \(latency.p99Micros) µs, max \(latency.maxMicros) µs (last \(latency.samples) queries)"))
+            rows.append(("latency", "p50 \(latency.p50Micros) µs, p90 \(latency.p90Micros) µs, p99 \(latency.p99Micros) µs, p99.9 \(latency.p999Micros) µs, max \(latency.maxMicros) µs (\(latency.samples) searches)"))
         }
         rows += [("index dir", status.indexDir), ("analyzer", status.analyzer), ("version", status.version)]
         let width = rows.map(\.0.count).max() ?? 0

@@ -48,7 +48,7 @@ final class ResponseEncodingTests: XCTestCase {
             Response(id: 4, body: .status(StatusInfo(generation: nil, docs: 0, uptimeSeconds: 0.125, queries: 1, errors: 0,
                                                      indexDir: "", analyzer: "", version: "v", connections: 3,
                                                      latency: LatencySummary(samples: 10, p50Micros: 1, p90Micros: 2,
-                                                                             p99Micros: 3, maxMicros: 4)))),
+                                                                             p99Micros: 3, p999Micros: 3, maxMicros: 4)))),
         ] + ErrorCode.allCases.map { Response(id: 5, body: .error(ProtocolError($0, "m \($0)"))) }
         for response in responses {
             XCTAssertEqual(try Response.decode(response.encodedLine()), response)
