@@ -121,7 +121,8 @@ public final class Searcher: @unchecked Sendable {
     public func run(_ query: Query, options: SearchOptions) throws -> SearchResults {
         let k = max(0, options.offset) + max(0, options.limit)
         var topK = TopK(capacity: k)
-        var compiler = QueryCompiler(reader: reader, parameters: settings.bm25, maxPrefixExpansions: settings.maxPrefixExpansions)
+        var compiler = QueryCompiler(reader: reader, parameters: settings.bm25, maxPrefixExpansions: settings.maxPrefixExpansions,
+                                     maxClauses: settings.maxClauses)
         guard let root = try compiler.compile(query, boost: 1) else {
             return SearchResults(hits: [], total: 0, totalIsExact: true, engineMicros: 0, fetchMicros: 0, algorithm: "none")
         }
@@ -167,6 +168,23 @@ struct QueryCompiler {
     let reader: IndexReader
     let parameters: BM25Parameters
     let maxPrefixExpansions: Int
+    /// Most posting lists one query may open (prefix expansions and fields included).
+    let maxClauses: Int
+    private var openedLists = 0
+
+    init(reader: IndexReader, parameters: BM25Parameters, maxPrefixExpansions: Int, maxClauses: Int) {
+        self.reader = reader
+        self.parameters = parameters
+        self.maxPrefixExpansions = maxPrefixExpansions
+        self.maxClauses = maxClauses
+    }
+
+    private mutating func countList() throws {
+        openedLists += 1
+        if openedLists > maxClauses {
+            throw QueryError(.tooComplex, "the query expands to more than \(maxClauses) term clauses (prefix expansions and fields count)")
+        }
+    }
 
     private func fields(_ name: String?) -> [IndexField] {
         if let name, let field = IndexField(name: name) { return [field] }
@@ -178,8 +196,9 @@ struct QueryCompiler {
         return index < parameters.fieldWeights.count ? parameters.fieldWeights[index] : 1
     }
 
-    private func termScorer(field: IndexField, info: TermPostingsInfo, boost: Float) throws -> TermScorer? {
+    private mutating func termScorer(field: IndexField, info: TermPostingsInfo, boost: Float) throws -> TermScorer? {
         guard let lengths = reader.fieldLengths(field) else { return nil }
+        try countList()
         let idf = BM25Parameters.idf(docFreq: info.docFreq, docCount: reader.docCount)
         let termWeight = TermWeight(idf: idf, boost: boost, fieldWeight: weight(field), parameters: parameters,
                                     averageLength: reader.averageFieldLengths[Int(field.rawValue)])
@@ -228,6 +247,7 @@ struct QueryCompiler {
                 var idf: Float = 0
                 for term in terms {
                     guard let info = try reader.postingsInfo(field: field, term: term) else { continue fieldLoop }
+                    try countList()
                     idf += BM25Parameters.idf(docFreq: info.docFreq, docCount: reader.docCount)
                     cursors.append(try reader.cursor(info))
                 }

@@ -131,5 +131,23 @@ final class RankingTests: XCTestCase {
                        "parentheses nested deeper than 8 at 8")
         XCTAssertEqual(message((0..<20).map { "w\($0)" }.joined(separator: " ")), "more than 16 clauses at 54")
         XCTAssertEqual(message("river^x"), "boost '^' is not a number between 0 and 1000000 at 5")
+
+    }
+
+    func testClauseLimitCountsPostingListsAfterExpansion() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let reader = try buildIndex(GeneratedCorpus(documentCount: 400, seed: 3), in: directory)
+        var settings = SearchSettings()
+        settings.maxClauses = 3
+        let searcher = try Searcher(reader: reader, settings: settings)
+        // Two clauses as written, but four posting lists: each word is in titles and bodies.
+        XCTAssertNotNil(try reader.postingsInfo(field: .title, term: "river"))
+        XCTAssertNotNil(try reader.postingsInfo(field: .title, term: "stone"))
+        XCTAssertThrowsError(try searcher.search("river stone", options: SearchOptions())) { error in
+            XCTAssertEqual((error as? QueryError)?.description,
+                           "the query expands to more than 3 term clauses (prefix expansions and fields count)")
+        }
+        XCTAssertNoThrow(try searcher.search("title:river body:stone", options: SearchOptions()))
     }
 }
