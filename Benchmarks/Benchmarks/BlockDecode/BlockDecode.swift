@@ -84,7 +84,7 @@ private let widths = [1, 4, 8, 12, 20, 32]
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
-        metrics: [.throughput, .wallClock, .instructions],
+        metrics: [.throughput],
         warmupIterations: 3,
         scalingFactor: .mega,
         maxDuration: .seconds(1),
