@@ -14,6 +14,9 @@ let package = Package(
         .executable(name: "quarry-index", targets: ["quarry-index"]),
         .executable(name: "quarryd", targets: ["quarryd"]),
         .executable(name: "quarry", targets: ["quarry"]),
+        // The engine as a library, for the separate Benchmarks/ package (which depends on this
+        // package by path). Nothing in this package uses it.
+        .library(name: "QuarryEngine", targets: ["QuarryFormat", "QuarryIndex", "QuarrySearch", "QuarryAnalysis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
