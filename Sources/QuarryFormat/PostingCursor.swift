@@ -1,8 +1,11 @@
 /// A forward-only cursor over one term's posting list in a mapped postings file.
 ///
 /// Decodes one 128-document block at a time into buffers owned by the cursor (allocated once,
-/// at creation), skips whole blocks by their skip entries' last doc id, and reads positions
-/// lazily for the current document only. `docID == PostingCursor.end` once exhausted.
+/// at creation), skips whole blocks by their skip entries' last doc id without decoding them,
+/// decodes a block's term frequencies only when one is asked for, and reads positions lazily
+/// for the current document only. `docID == PostingCursor.end` once exhausted.
+///
+/// The hot members are `@inlinable` so that the query loops in QuarrySearch compile them inline.
 ///
 /// Invariant: `docID` never decreases.
 /// - Warning: the cursor borrows the mapped bytes; the generation that owns them must outlive it.
@@ -15,25 +18,32 @@ public final class PostingCursor {
     /// Number of 128-document blocks.
     public let blockCount: Int
     /// The current document, or `end`.
-    public private(set) var docID: UInt32 = 0
+    @inlinable public var docID: UInt32 { currentDoc }
+    @usableFromInline var currentDoc: UInt32 = 0
     /// Set when a block's bytes are impossible (only reachable when a file changed after its
     /// checksum was verified); the cursor then stops as if exhausted.
-    public private(set) var isCorrupt = false
+    public internal(set) var isCorrupt = false
 
-    private let postings: UnsafeRawBufferPointer
+    @usableFromInline let postings: UnsafeRawBufferPointer
     private let positionsFile: UnsafeRawBufferPointer
-    private let skipBase: Int          // offset of the first skip entry
+    @usableFromInline let skipBase: Int          // offset of the first skip entry
     private let blocksBase: Int        // offset of block 0
     private let positionsBase: Int     // offset of the term's first position byte
     private let postingsLimit: Int     // end of the postings body (footer excluded)
     private let positionsLimit: Int
 
-    private let docs: UnsafeMutablePointer<UInt32>
-    private let tfs: UnsafeMutablePointer<UInt32>
+    @usableFromInline let docs: UnsafeMutablePointer<UInt32>
+    @usableFromInline let tfs: UnsafeMutablePointer<UInt32>
     /// Block currently decoded, or -1.
-    public private(set) var decodedBlock = -1
-    private var blockDocCount = 0
-    private var indexInBlock = 0
+    @inlinable public var decodedBlock: Int { currentBlock }
+    @usableFromInline var currentBlock = -1
+    @usableFromInline var blockDocCount = 0
+    @usableFromInline var indexInBlock = 0
+    /// Where the current block's packed tfs start (decoded on demand), and their width.
+    @usableFromInline var tfOffset = 0
+    @usableFromInline var tfWidth = 0
+    @usableFromInline var tfsDecoded = false
+    @usableFromInline var singleBlockMaxTF: UInt32 = 0
 
     // Lazy positions state for the decoded block.
     private var positionsDocIndex = 0
@@ -63,7 +73,13 @@ public final class PostingCursor {
                               reason: "term postings at \(skipBase) (\(docFreq) docs) fall outside the file")
         }
         loadBlock(0)
-        docID = decodedBlock == 0 ? docs[0] : Self.end
+        currentDoc = decodedBlock == 0 ? docs[0] : Self.end
+        if blockCount == 1 && decodedBlock == 0 {
+            decodeTermFrequencies()
+            var maxTF: UInt32 = 0
+            for i in 0..<blockDocCount { maxTF = max(maxTF, tfs[i]) }
+            singleBlockMaxTF = maxTF
+        }
     }
 
     deinit {
@@ -73,113 +89,136 @@ public final class PostingCursor {
 
     // MARK: skip entries
 
-    @inline(__always) private func skipField(_ block: Int, _ field: Int) -> UInt32 {
+    @inlinable @inline(__always) func skipField(_ block: Int, _ field: Int) -> UInt32 {
         // Safe: blockCount skip entries were inside the body (blocksBase + 2 <= postingsLimit).
-        loadLE32(postings.baseAddress!, skipBase + block * PostingsFormat.skipEntryByteCount + field * 4)
+        loadLE32(postings.baseAddress!, skipBase &+ block &* PostingsFormat.skipEntryByteCount &+ field &* 4)
     }
 
     /// Last doc id of `block` (for a single-block list, known once decoded).
-    @inline(__always) public func blockLastDocID(_ block: Int) -> UInt32 {
-        if blockCount == 1 { return docs[blockDocCount - 1] }
+    @inlinable @inline(__always) public func blockLastDocID(_ block: Int) -> UInt32 {
+        if blockCount == 1 { return docs[blockDocCount &- 1] }
         return skipField(block, 0)
     }
 
     /// Highest tf in `block`.
-    @inline(__always) public func blockMaxTF(_ block: Int) -> UInt32 {
+    @inlinable @inline(__always) public func blockMaxTF(_ block: Int) -> UInt32 {
         if blockCount == 1 { return singleBlockMaxTF }
         return skipField(block, 3)
     }
 
     /// Shortest field length in `block` (0 = unknown, for single-block lists).
-    @inline(__always) public func blockMinFieldLength(_ block: Int) -> UInt32 {
+    @inlinable @inline(__always) public func blockMinFieldLength(_ block: Int) -> UInt32 {
         if blockCount == 1 { return 0 }
         return skipField(block, 4)
     }
 
-    private var singleBlockMaxTF: UInt32 = 0
-
     /// The block that holds the first document >= `target` (blockCount if none). Reads only skip
     /// entries: "shallow" advance for block-max algorithms. Never moves the cursor.
-    @inline(__always) public func block(containing target: UInt32) -> Int {
+    @inlinable @inline(__always) public func block(containing target: UInt32) -> Int {
         var block = max(decodedBlock, 0)
-        while block < blockCount && blockLastDocID(block) < target { block += 1 }
+        while block < blockCount && blockLastDocID(block) < target { block &+= 1 }
         return block
     }
 
     // MARK: decoding
 
-    private func loadBlock(_ block: Int) {
+    @usableFromInline func loadBlock(_ block: Int) {
         let start = block == 0 ? blocksBase : blocksBase + Int(skipField(block - 1, 1))
         guard start + 2 <= postingsLimit else { return markCorrupt() }
         let base = postings.baseAddress!
         let docWidth = Int(postings[start])
-        let tfWidth = Int(postings[start + 1])
+        let width = Int(postings[start + 1])
         let count = block == blockCount - 1 ? docFreq - block * PostingsFormat.blockLength : PostingsFormat.blockLength
-        let docBytes = BitPacking.byteCount(count: count, width: docWidth)
-        let tfBytes = BitPacking.byteCount(count: count, width: tfWidth)
-        guard docWidth <= BitPacking.maxWidth, tfWidth <= BitPacking.maxWidth,
+        let full = count == PostingsFormat.blockLength
+        let docBytes = full ? SIMDBitPacking.byteCount(width: docWidth) : BitPacking.byteCount(count: count, width: docWidth)
+        let tfBytes = full ? SIMDBitPacking.byteCount(width: width) : BitPacking.byteCount(count: count, width: width)
+        guard docWidth <= BitPacking.maxWidth, width <= BitPacking.maxWidth,
               start + 2 + docBytes + tfBytes <= postingsLimit else { return markCorrupt() }
         // Safe: the packed bytes end inside the body and the 16-byte footer follows it.
-        BitPacking.unpack(base + start + 2, count: count, width: docWidth, into: docs)
-        BitPacking.unpack(base + start + 2 + docBytes, count: count, width: tfWidth, into: tfs)
+        if full {
+            SIMDBitPacking.unpack(base + start + 2, width: docWidth, into: docs)
+        } else {
+            BitPacking.unpack(base + start + 2, count: count, width: docWidth, into: docs)
+        }
         var previous: UInt32 = block == 0 ? 0 : skipField(block - 1, 0)
-        var maxTF: UInt32 = 0
         for i in 0..<count {
             previous &+= docs[i]
             docs[i] = previous
-            tfs[i] &+= 1
-            maxTF = max(maxTF, tfs[i])
         }
-        if blockCount == 1 { singleBlockMaxTF = maxTF }
-        decodedBlock = block
+        tfOffset = start + 2 + docBytes
+        tfWidth = width
+        tfsDecoded = false
+        currentBlock = block
         blockDocCount = count
         indexInBlock = 0
         positionsDocIndex = 0
         positionsOffset = positionsBase + (block == 0 ? 0 : Int(skipField(block, 2)))
     }
 
-    private func markCorrupt() {
+    /// Decodes the current block's term frequencies (on first use).
+    @usableFromInline func decodeTermFrequencies() {
+        let base = postings.baseAddress!
+        if blockDocCount == PostingsFormat.blockLength {
+            SIMDBitPacking.unpack(base + tfOffset, width: tfWidth, into: tfs)
+        } else {
+            BitPacking.unpack(base + tfOffset, count: blockDocCount, width: tfWidth, into: tfs)
+        }
+        for i in 0..<blockDocCount { tfs[i] &+= 1 }
+        tfsDecoded = true
+    }
+
+    @usableFromInline func markCorrupt() {
         isCorrupt = true
-        docID = Self.end
+        currentDoc = Self.end
         blockDocCount = 0
     }
 
     // MARK: iteration
 
     /// Term frequency in the current document.
-    @inline(__always) public var termFrequency: UInt32 { tfs[indexInBlock] }
+    @inlinable @inline(__always) public var termFrequency: UInt32 {
+        if !tfsDecoded { decodeTermFrequencies() }
+        return tfs[indexInBlock]
+    }
 
     /// Moves to the next document; returns it (or `end`).
-    @inline(__always) @discardableResult
+    @inlinable @inline(__always) @discardableResult
     public func next() -> UInt32 {
         if docID == Self.end { return Self.end }
-        indexInBlock += 1
+        indexInBlock &+= 1
         if indexInBlock < blockDocCount {
-            docID = docs[indexInBlock]
+            currentDoc = docs[indexInBlock]
             return docID
         }
+        return nextBlock()
+    }
+
+    @usableFromInline func nextBlock() -> UInt32 {
         let nextBlock = decodedBlock + 1
-        if nextBlock >= blockCount { docID = Self.end; return docID }
+        if nextBlock >= blockCount { currentDoc = Self.end; return docID }
         loadBlock(nextBlock)
         if isCorrupt { return Self.end }
-        docID = docs[0]
+        currentDoc = docs[0]
         return docID
     }
 
     /// Moves to the first document >= `target` (never backwards); returns it (or `end`).
     /// Skips whole blocks by their last doc id without decoding them.
-    @discardableResult
+    @inlinable @inline(__always) @discardableResult
     public func advance(toAtLeast target: UInt32) -> UInt32 {
         if docID >= target { return docID }
-        if target == Self.end { docID = Self.end; return docID }
+        return advanceSlow(target)
+    }
+
+    @usableFromInline func advanceSlow(_ target: UInt32) -> UInt32 {
+        if target == Self.end { currentDoc = Self.end; return docID }
         if blockLastDocID(decodedBlock) < target {
             var block = decodedBlock + 1
             while block < blockCount && skipField(block, 0) < target { block += 1 }
-            if block >= blockCount { docID = Self.end; return docID }
+            if block >= blockCount { currentDoc = Self.end; return docID }
             loadBlock(block)
             if isCorrupt { return Self.end }
         }
-        // Linear scan inside the block (at most 127 steps; galloping is a later refinement).
         var i = indexInBlock
         while i < blockDocCount && docs[i] < target { i += 1 }
         if i == blockDocCount {
@@ -189,13 +228,14 @@ public final class PostingCursor {
             return Self.end
         }
         indexInBlock = i
-        docID = docs[i]
+        currentDoc = docs[i]
         return docID
     }
 
     /// Decoded docs and tfs of the current block, for single-block bounds and bulk scoring.
     public func withCurrentBlock<R>(_ body: (UnsafeBufferPointer<UInt32>, UnsafeBufferPointer<UInt32>) -> R) -> R {
-        body(UnsafeBufferPointer(start: docs, count: blockDocCount), UnsafeBufferPointer(start: tfs, count: blockDocCount))
+        if !tfsDecoded && blockDocCount > 0 { decodeTermFrequencies() }
+        return body(UnsafeBufferPointer(start: docs, count: blockDocCount), UnsafeBufferPointer(start: tfs, count: blockDocCount))
     }
 
     // MARK: positions
@@ -206,24 +246,36 @@ public final class PostingCursor {
     public func positions(into output: inout [UInt32]) -> Bool {
         output.removeAll(keepingCapacity: true)
         guard docID != Self.end else { return true }
-        var reader = ByteReader(positionsFile, offset: positionsOffset, file: "positions")
-        do {
-            // Skip the positions of earlier documents of this block.
-            while positionsDocIndex < indexInBlock {
-                for _ in 0..<Int(tfs[positionsDocIndex]) { _ = try reader.readVarInt() }
-                positionsDocIndex += 1
+        if !tfsDecoded { decodeTermFrequencies() }
+        let base = positionsFile.baseAddress!
+        var offset = positionsOffset
+        let limit = positionsLimit
+        // Skip the positions of earlier documents of this block: count varint terminators.
+        while positionsDocIndex < indexInBlock {
+            var remaining = Int(tfs[positionsDocIndex])
+            while remaining > 0 {
+                guard offset < limit else { isCorrupt = true; return false }
+                if base.load(fromByteOffset: offset, as: UInt8.self) < 0x80 { remaining -= 1 }
+                offset += 1
             }
-            positionsOffset = reader.offset
-            var position: UInt32 = 0
-            for _ in 0..<Int(tfs[indexInBlock]) {
-                position &+= UInt32(truncatingIfNeeded: try reader.readVarInt())
-                output.append(position)
-            }
-            guard reader.offset <= positionsLimit else { isCorrupt = true; return false }
-            return true
-        } catch {
-            isCorrupt = true
-            return false
+            positionsDocIndex += 1
         }
+        positionsOffset = offset
+        var position: UInt32 = 0
+        for _ in 0..<Int(tfs[indexInBlock]) {
+            var value: UInt32 = 0
+            var shift: UInt32 = 0
+            while true {
+                guard offset < limit, shift < 35 else { isCorrupt = true; return false }
+                let byte = base.load(fromByteOffset: offset, as: UInt8.self)
+                offset += 1
+                value |= UInt32(byte & 0x7F) &<< shift
+                if byte < 0x80 { break }
+                shift += 7
+            }
+            position &+= value
+            output.append(position)
+        }
+        return true
     }
 }

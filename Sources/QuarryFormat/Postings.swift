@@ -4,9 +4,10 @@
 ///     TermPostings  --> SkipEntry^BlockCount (only when BlockCount > 1), Block^BlockCount
 ///     SkipEntry     --> LastDocID u32le, BlockEnd u32le, PositionsStart u32le,
 ///                       MaxTF u32le, MinFieldLength u32le                     (20 bytes)
-///     Block         --> DocWidth u8, TFWidth u8,
-///                       PackedInts(n, DocWidth) of doc-id deltas,
-///                       PackedInts(n, TFWidth) of (tf - 1)
+///     Block         --> DocWidth u8, TFWidth u8, Deltas, TFs
+///     Deltas        --> PackedBlock128(DocWidth) of doc-id deltas     when n = 128
+///                     | PackedInts(n, DocWidth) of doc-id deltas      when n < 128 (the last block)
+///     TFs           --> PackedBlock128(TFWidth) of (tf - 1)  |  PackedInts(n, TFWidth) of (tf - 1)
 ///
 ///     PositionsFile --> Header "QRYX", TermPositions^TermCount, Footer
 ///     TermPositions --> DocPositions^DocFreq
@@ -14,6 +15,9 @@
 ///
 /// Field notes:
 /// - BlockCount = ceil(DocFreq / 128); every block holds 128 documents except the last.
+/// - Full blocks use the 4-lane vertical layout of `SIMDBitPacking` (16 · width bytes, decoded
+///   four values per instruction); the last, partial block uses the horizontal `BitPacking`
+///   stream (no padding to 128 for the many short lists).
 /// - Doc-id deltas: the first document of the term is stored as itself, every later one as the
 ///   difference to the previous document (so the first delta of block b is relative to the
 ///   last document of block b - 1, which is also that block's skip entry's LastDocID).
@@ -104,8 +108,13 @@ public enum PostingsEncoder {
             let tfWidth = BitPacking.width(of: maxTFMinusOne)
             blocks.append(UInt8(docWidth))
             blocks.append(UInt8(tfWidth))
-            deltas.withUnsafeBufferPointer { BitPacking.pack(UnsafeBufferPointer(rebasing: $0[0..<count]), width: docWidth, into: &blocks) }
-            tfMinusOne.withUnsafeBufferPointer { BitPacking.pack(UnsafeBufferPointer(rebasing: $0[0..<count]), width: tfWidth, into: &blocks) }
+            if count == blockLength {
+                deltas.withUnsafeBufferPointer { SIMDBitPacking.pack($0, width: docWidth, into: &blocks) }
+                tfMinusOne.withUnsafeBufferPointer { SIMDBitPacking.pack($0, width: tfWidth, into: &blocks) }
+            } else {
+                deltas.withUnsafeBufferPointer { BitPacking.pack(UnsafeBufferPointer(rebasing: $0[0..<count]), width: docWidth, into: &blocks) }
+                tfMinusOne.withUnsafeBufferPointer { BitPacking.pack(UnsafeBufferPointer(rebasing: $0[0..<count]), width: tfWidth, into: &blocks) }
+            }
             if blockCount > 1 {
                 skipEntries.appendUInt32(docIDs[end - 1])
                 skipEntries.appendUInt32(UInt32(blocks.count))

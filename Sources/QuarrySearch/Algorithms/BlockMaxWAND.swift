@@ -11,81 +11,94 @@ import QuarryFormat
 ///   the cursors up to the pivot, for the blocks holding `pivotDoc`; when it cannot beat the
 ///   threshold, every doc up to the end of the shortest of those blocks is skipped undecoded.
 ///
-/// Scores are summed in the query's term order (`ordinal`), exactly as the exhaustive
-/// `DisjunctionScorer` sums them, so results are identical to the last bit.
+/// Scores are summed in the query's term order, exactly as the exhaustive `DisjunctionScorer`
+/// sums them, so results are identical to the last bit. The loop keeps each term's current doc
+/// and bound in plain arrays and reaches the scorers through unretained references: no
+/// allocation and no reference counting per posting.
 /// Returns the number of documents fully scored (a lower bound of the hit count).
 enum BlockMaxWAND {
     static func run(_ terms: [TermScorer], into topK: inout TopK) -> Int {
-        var cursors = terms.filter { $0.docID != PostingCursor.end }
-        let inOrder = terms
-        var scored = 0
+        let count = terms.count
+        guard count > 0 else { return 0 }
         let end = PostingCursor.end
-        sortByDoc(&cursors)
-        while !cursors.isEmpty {
+        // Safe: `terms` keeps every scorer alive for the whole call.
+        let handles = terms.map { Unmanaged.passUnretained($0) }
+        var docs = terms.map(\.docID)
+        let bounds = terms.map(\.maxScore)
+        var order = Array(0..<count)
+        var scored = 0
+        sort(&order, by: docs)
+        while true {
             let threshold = topK.threshold
             // Find the pivot.
             var boundSum: Float = 0
             var pivot = -1
-            for i in cursors.indices {
-                boundSum += cursors[i].maxScore
-                if boundSum > threshold { pivot = i; break }
+            for position in 0..<count {
+                let term = order[position]
+                if docs[term] == end { break }
+                boundSum += bounds[term]
+                if boundSum > threshold { pivot = position; break }
             }
             if pivot < 0 { break }
-            let pivotDoc = cursors[pivot].docID
-            if pivotDoc == end { break }
+            let pivotDoc = docs[order[pivot]]
             // Every cursor already on pivotDoc joins the pivot set.
-            while pivot + 1 < cursors.count && cursors[pivot + 1].docID == pivotDoc { pivot += 1 }
+            while pivot + 1 < count && docs[order[pivot + 1]] == pivotDoc { pivot += 1 }
             // Block-max check.
             var blockSum: Float = 0
             var shortestBlockEnd = end
-            for i in 0...pivot {
-                let block = cursors[i].blockBound(for: pivotDoc)
+            for position in 0...pivot {
+                let block = handles[order[position]]._withUnsafeGuaranteedRef { $0.blockBound(for: pivotDoc) }
                 blockSum += block.bound
                 shortestBlockEnd = min(shortestBlockEnd, block.lastDocID)
             }
             if blockSum > threshold {
-                if cursors[0].docID == pivotDoc {
+                if docs[order[0]] == pivotDoc {
                     // Every cursor up to the pivot is on pivotDoc: score it in query order.
                     var score: Float = 0
-                    for term in inOrder where term.docID == pivotDoc { score += term.score() }
+                    for term in 0..<count where docs[term] == pivotDoc {
+                        score += handles[term]._withUnsafeGuaranteedRef { $0.score() }
+                    }
                     scored += 1
                     topK.insert(score: score, docID: pivotDoc)
-                    for i in 0...pivot { _ = cursors[i].next() }
+                    for position in 0...pivot {
+                        let term = order[position]
+                        docs[term] = handles[term]._withUnsafeGuaranteedRef { $0.next() }
+                    }
                 } else {
                     // Move the lagging cursors up to pivotDoc.
-                    for i in 0..<pivot where cursors[i].docID < pivotDoc { _ = cursors[i].advance(toAtLeast: pivotDoc) }
+                    for position in 0..<pivot where docs[order[position]] < pivotDoc {
+                        let term = order[position]
+                        docs[term] = handles[term]._withUnsafeGuaranteedRef { $0.advance(toAtLeast: pivotDoc) }
+                    }
                 }
             } else {
                 // No doc up to the end of the shortest block (nor before the next cursor) can win.
                 var next = shortestBlockEnd == end ? end : shortestBlockEnd + 1
-                if pivot + 1 < cursors.count { next = min(next, cursors[pivot + 1].docID) }
+                if pivot + 1 < count { next = min(next, docs[order[pivot + 1]]) }
                 if next <= pivotDoc { next = pivotDoc + 1 }
                 // Advance the cursor with the largest bound among those up to the pivot.
-                var best = 0
-                var i = 1
-                while i <= pivot {
-                    if cursors[i].maxScore > cursors[best].maxScore { best = i }
-                    i += 1
-                }
-                _ = cursors[best].advance(toAtLeast: next)
+                var best = order[0]
+                for position in 1..<(pivot + 1) where bounds[order[position]] > bounds[best] { best = order[position] }
+                docs[best] = handles[best]._withUnsafeGuaranteedRef { $0.advance(toAtLeast: next) }
             }
-            cursors.removeAll { $0.docID == end }
-            sortByDoc(&cursors)
+            sort(&order, by: docs)
         }
         return scored
     }
 
-    /// Insertion sort: the list is nearly sorted after each step.
-    @inline(__always) private static func sortByDoc(_ cursors: inout [TermScorer]) {
-        if cursors.count < 2 { return }
-        for i in 1..<cursors.count {
-            let item = cursors[i]
+    /// Insertion sort of term indexes by their current doc: nearly sorted after each step.
+    @inline(__always) private static func sort(_ order: inout [Int], by docs: [UInt32]) {
+        let count = order.count
+        if count < 2 { return }
+        for i in 1..<count {
+            let item = order[i]
+            let key = docs[item]
             var j = i - 1
-            while j >= 0 && cursors[j].docID > item.docID {
-                cursors[j + 1] = cursors[j]
+            while j >= 0 && docs[order[j]] > key {
+                order[j + 1] = order[j]
                 j -= 1
             }
-            cursors[j + 1] = item
+            order[j + 1] = item
         }
     }
 }

@@ -1,0 +1,63 @@
+import Foundation
+import QuarryIndex
+import QuarrySearch
+
+/// `quarry-bench`: times queries in process against an index (no socket, no JSON), the way the
+/// anchors harness times the in-process engines: per query the median of `rounds` runs, then
+/// p50 / p90 / p99 over queries. For profiling (`perf`, `valgrind --tool=callgrind`) too.
+///
+///     quarry-bench INDEX_DIR QUERIES.txt [union|intersection|phrase] [rounds] [--count]
+///
+/// Query lines are split into lower-case words (\w+) and joined as the harness does:
+/// union `a OR b`, intersection `+a +b`, phrase `"a b"`.
+@main
+struct QuarryBench {
+    static func main() throws {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        let count = arguments.contains("--count")
+        arguments.removeAll { $0 == "--count" }
+        guard arguments.count >= 2 else {
+            FileHandle.standardError.write(Data("usage: quarry-bench INDEX_DIR QUERIES.txt [union|intersection|phrase] [rounds] [--count]\n".utf8))
+            exit(2)
+        }
+        let mode = arguments.count > 2 ? arguments[2] : "union"
+        let rounds = arguments.count > 3 ? Int(arguments[3]) ?? 3 : 3
+        let reader = try IndexReader.openCurrent(indexPath: arguments[0])
+        let searcher = try Searcher(reader: reader, settings: SearchSettings())
+        let text = try String(contentsOfFile: arguments[1], encoding: .utf8)
+        let wordPattern = try NSRegularExpression(pattern: "\\w+")
+        let queries: [String] = text.split(separator: "\n").compactMap { line in
+            let lower = String(line).lowercased()
+            let words = wordPattern.matches(in: lower, range: NSRange(lower.startIndex..., in: lower)).map {
+                String(lower[Range($0.range, in: lower)!])
+            }
+            guard !words.isEmpty else { return nil }
+            switch mode {
+            case "phrase": return "\"" + words.joined(separator: " ") + "\""
+            case "intersection": return words.map { "+" + $0 }.joined(separator: " ")
+            default: return words.joined(separator: " OR ")
+            }
+        }
+        let options = SearchOptions(limit: 10, exactCount: count, snippets: false, fields: false)
+        for query in queries { _ = try? searcher.search(query, options: options) }  // warm-up
+        var medians: [Double] = []
+        var hits = 0
+        for query in queries {
+            var samples: [Double] = []
+            for _ in 0..<rounds {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let results = try searcher.search(query, options: options)
+                samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
+                hits = results.hits.count
+            }
+            _ = hits
+            samples.sort()
+            medians.append(samples[samples.count / 2])
+        }
+        medians.sort()
+        func percentile(_ p: Double) -> Double { medians[min(medians.count - 1, Int((p * Double(medians.count - 1)).rounded()))] }
+        print(String(format: "%@%@: %d queries, p50 %.1f us, p90 %.1f us, p99 %.1f us, mean %.1f us",
+                     mode, count ? "+count" : "", medians.count, percentile(0.5), percentile(0.9), percentile(0.99),
+                     medians.reduce(0, +) / Double(medians.count)))
+    }
+}

@@ -1,0 +1,46 @@
+import QuarryFormat
+import QuarryTestSupport
+import XCTest
+
+final class SIMDBitPackingTests: XCTestCase {
+    /// Every width 0...32: values round-trip and the block takes exactly 16 · width bytes.
+    func testRoundTripAtEveryWidth() {
+        var random = SeededGenerator(seed: 99)
+        for width in 0...32 {
+            for round in 0..<4 {
+                let mask: UInt64 = width == 32 ? 0xFFFF_FFFF : (1 << UInt64(width)) - 1
+                let values = (0..<128).map { i -> UInt32 in
+                    // Round 0: all at the maximum; later rounds: random.
+                    round == 0 ? UInt32(mask) : UInt32(truncatingIfNeeded: random.next() & mask) | (i == 5 ? UInt32(mask) : 0)
+                }
+                var writer = ByteWriter()
+                values.withUnsafeBufferPointer { SIMDBitPacking.pack($0, width: width, into: &writer) }
+                XCTAssertEqual(writer.count, SIMDBitPacking.byteCount(width: width))
+                // Decode from an odd address: the layout needs no alignment.
+                var bytes = [UInt8](repeating: 0xAB, count: 1) + writer.bytes
+                var output = [UInt32](repeating: 0xDEAD_BEEF, count: 128)
+                bytes.withUnsafeMutableBytes { raw in
+                    output.withUnsafeMutableBufferPointer {
+                        SIMDBitPacking.unpack(raw.baseAddress! + 1, width: width, into: $0.baseAddress!)
+                    }
+                }
+                XCTAssertEqual(output, values, "width \(width) round \(round)")
+            }
+        }
+    }
+
+    /// The documented layout: value i is lane i % 4, word k of lane l at position 4k + l.
+    func testLayoutMatchesTheFormatComment() {
+        let values = (0..<128).map { UInt32($0 % 8) }  // fits 3 bits
+        var writer = ByteWriter()
+        values.withUnsafeBufferPointer { SIMDBitPacking.pack($0, width: 3, into: &writer) }
+        let words = stride(from: 0, to: writer.count, by: 4).map { i in
+            writer.bytes[i..<(i + 4)].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << UInt32(8 * $1.offset) }
+        }
+        // Lane 0, word 0: values 0, 4, 8, 12, ... (i % 8 = 0, 4, 0, 4, ...) at 3 bits each.
+        var expected: UInt32 = 0
+        for j in 0..<10 { expected |= UInt32((4 * j) % 8) << UInt32(3 * j) }
+        expected |= UInt32((4 * 10) % 8 & 0b11) << 30
+        XCTAssertEqual(words[0], expected)
+    }
+}
