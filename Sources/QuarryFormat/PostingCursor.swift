@@ -48,6 +48,9 @@ public final class PostingCursor {
     // Lazy positions state for the decoded block.
     private var positionsDocIndex = 0
     private var positionsOffset = 0
+    /// Decoded positions of the current document (`currentPositions`), grown as needed.
+    private var positionBuffer: UnsafeMutablePointer<UInt32> = .allocate(capacity: 64)
+    private var positionCapacity = 64
 
     /// Opens a cursor on `info` (positioned on the first document).
     ///
@@ -85,6 +88,7 @@ public final class PostingCursor {
     deinit {
         docs.deallocate()
         tfs.deallocate()
+        positionBuffer.deallocate()
     }
 
     // MARK: skip entries
@@ -245,28 +249,59 @@ public final class PostingCursor {
     @discardableResult
     public func positions(into output: inout [UInt32]) -> Bool {
         output.removeAll(keepingCapacity: true)
-        guard docID != Self.end else { return true }
+        guard let decoded = currentPositions() else { return false }
+        output.append(contentsOf: decoded)
+        return true
+    }
+
+    /// The current document's positions, decoded into a buffer the cursor owns (valid until the
+    /// cursor moves or this is called again); nil when the bytes are impossible (corrupt).
+    /// No allocation unless a document has more positions than any before it.
+    public func currentPositions() -> UnsafeBufferPointer<UInt32>? {
+        currentPositions(upTo: UInt32.max)
+    }
+
+    /// The current document's positions up to the first one >= `limit` (included), for phrase
+    /// checks that need no position beyond their last candidate: decoding stops there.
+    public func currentPositions(upTo limit: UInt32) -> UnsafeBufferPointer<UInt32>? {
+        let stopAt = limit
+        guard docID != Self.end else { return UnsafeBufferPointer(start: positionBuffer, count: 0) }
         if !tfsDecoded { decodeTermFrequencies() }
         let base = positionsFile.baseAddress!
         var offset = positionsOffset
         let limit = positionsLimit
-        // Skip the positions of earlier documents of this block: count varint terminators.
+        // Skip the positions of earlier documents of this block: count varint terminators
+        // (bytes below 0x80), eight bytes at a time while at least eight remain to be found.
+        var remaining = 0
         while positionsDocIndex < indexInBlock {
-            var remaining = Int(tfs[positionsDocIndex])
-            while remaining > 0 {
-                guard offset < limit else { isCorrupt = true; return false }
-                if base.load(fromByteOffset: offset, as: UInt8.self) < 0x80 { remaining -= 1 }
-                offset += 1
-            }
+            remaining += Int(tfs[positionsDocIndex])
             positionsDocIndex += 1
         }
+        while remaining >= 8 && offset + 8 <= limit {
+            // Safe: offset + 8 <= limit, inside the positions body.
+            let word = loadLE64(base, offset)
+            remaining -= 8 - (word & 0x8080_8080_8080_8080).nonzeroBitCount
+            offset += 8
+        }
+        while remaining > 0 {
+            guard offset < limit else { isCorrupt = true; return nil }
+            if base.load(fromByteOffset: offset, as: UInt8.self) < 0x80 { remaining -= 1 }
+            offset += 1
+        }
         positionsOffset = offset
+        let count = Int(tfs[indexInBlock])
+        if count > positionCapacity {
+            positionBuffer.deallocate()
+            positionCapacity = max(count, positionCapacity * 2)
+            positionBuffer = .allocate(capacity: positionCapacity)
+        }
         var position: UInt32 = 0
-        for _ in 0..<Int(tfs[indexInBlock]) {
+        var decoded = 0
+        for i in 0..<count {
             var value: UInt32 = 0
             var shift: UInt32 = 0
             while true {
-                guard offset < limit, shift < 35 else { isCorrupt = true; return false }
+                guard offset < limit, shift < 35 else { isCorrupt = true; return nil }
                 let byte = base.load(fromByteOffset: offset, as: UInt8.self)
                 offset += 1
                 value |= UInt32(byte & 0x7F) &<< shift
@@ -274,8 +309,10 @@ public final class PostingCursor {
                 shift += 7
             }
             position &+= value
-            output.append(position)
+            positionBuffer[i] = position
+            decoded = i + 1
+            if position >= stopAt { break }
         }
-        return true
+        return UnsafeBufferPointer(start: positionBuffer, count: decoded)
     }
 }

@@ -133,8 +133,16 @@ public final class Searcher: @unchecked Sendable {
             total = BlockMaxWAND.run(terms, into: &topK)
             exact = false
             algorithm = "block-max-wand"
+        } else if let conjunction = root as? ConjunctionScorer, let terms = conjunction.termsInQueryOrder {
+            let outcome = BlockMaxAND.run(terms, into: &topK, prune: !options.exactCount && k > 0)
+            total = outcome.count
+            exact = outcome.exact
+            algorithm = exact ? "conjunction" : "block-max-and"
         } else {
-            total = Exhaustive.run(root, into: &topK)
+            let outcome = Exhaustive.run(root, into: &topK, prune: !options.exactCount && k > 0)
+            total = outcome.count
+            exact = outcome.exact
+            if !exact { algorithm = "block-max-and" }
         }
         if root.isCorrupt {
             throw IndexError(.corrupt, "\(reader.generationName): a posting list could not be decoded (the generation is damaged; rebuild it)")

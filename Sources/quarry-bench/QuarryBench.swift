@@ -15,7 +15,8 @@ struct QuarryBench {
     static func main() throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
         let count = arguments.contains("--count")
-        arguments.removeAll { $0 == "--count" }
+        let showSlowest = arguments.contains("--slowest")
+        arguments.removeAll { $0 == "--count" || $0 == "--slowest" }
         guard arguments.count >= 2 else {
             FileHandle.standardError.write(Data("usage: quarry-bench INDEX_DIR QUERIES.txt [union|intersection|phrase] [rounds] [--count]\n".utf8))
             exit(2)
@@ -41,6 +42,7 @@ struct QuarryBench {
         let options = SearchOptions(limit: 10, exactCount: count, snippets: false, fields: false)
         for query in queries { _ = try? searcher.search(query, options: options) }  // warm-up
         var medians: [Double] = []
+        var perQuery: [(Double, String, Int, String)] = []
         var hits = 0
         for query in queries {
             var samples: [Double] = []
@@ -53,6 +55,13 @@ struct QuarryBench {
             _ = hits
             samples.sort()
             medians.append(samples[samples.count / 2])
+            if showSlowest {
+                let results = try searcher.search(query, options: options)
+                perQuery.append((samples[samples.count / 2], query, results.total, results.algorithm))
+            }
+        }
+        for (micros, query, total, algorithm) in perQuery.sorted(by: { $0.0 > $1.0 }).prefix(8) {
+            print(String(format: "%9.1f us  %8d hits  %@  %@", micros, total, algorithm, query))
         }
         medians.sort()
         func percentile(_ p: Double) -> Double { medians[min(medians.count - 1, Int((p * Double(medians.count - 1)).rounded()))] }

@@ -49,6 +49,18 @@ final class DisjunctionScorer: Scorer {
     }
 
     override var isCorrupt: Bool { children.contains { $0.isCorrupt } }
+
+    /// Sum of the children's block bounds; the window ends where the first of theirs does.
+    override func blockBound(for target: UInt32) -> (bound: Float, lastDocID: UInt32) {
+        var sum: Float = 0
+        var last = PostingCursor.end
+        for child in children {
+            let block = child.blockBound(for: target)
+            sum += block.bound
+            last = min(last, block.lastDocID)
+        }
+        return (sum * boundSafetyFactor, last)
+    }
 }
 
 /// Documents matching every child, found by leapfrogging from the rarest child; each
@@ -58,6 +70,12 @@ final class ConjunctionScorer: Scorer {
     let children: [Scorer]
     /// Children in query order, for the canonical summation order.
     private let queryOrder: [Scorer]
+
+    /// The children as term scorers in query order, when every child is one (the fast path).
+    var termsInQueryOrder: [TermScorer]? {
+        let terms = queryOrder.compactMap { $0 as? TermScorer }
+        return terms.count == queryOrder.count ? terms : nil
+    }
 
     init(_ children: [Scorer]) {
         var flat: [Scorer] = []
@@ -72,13 +90,54 @@ final class ConjunctionScorer: Scorer {
         docID = align(self.children[0].docID)
     }
 
-    /// Moves every child to the first document >= `target` that all of them contain.
+    /// Scores must beat this to matter (set by the collector once its heap is full).
+    private var minCompetitive = -Float.infinity
+    /// End of the last window whose block bound was checked (no need to check again inside it).
+    private var checkedUpTo: UInt32 = 0
+    private var checkedAny = false
+
+    override var supportsPruning: Bool { true }
+
+    override func setMinCompetitiveScore(_ score: Float) {
+        if score > minCompetitive {
+            minCompetitive = score
+            checkedAny = false
+        }
+    }
+
+    override func blockBound(for target: UInt32) -> (bound: Float, lastDocID: UInt32) {
+        var sum: Float = 0
+        var last = PostingCursor.end
+        for child in queryOrder {
+            let block = child.blockBound(for: target)
+            sum += block.bound
+            last = min(last, block.lastDocID)
+        }
+        return (sum * boundSafetyFactor, last)
+    }
+
+    /// Moves every child to the first document >= `target` that all of them contain (and, once
+    /// a minimum competitive score is set, whose block window can beat it: block-max AND).
     private func align(_ start: UInt32) -> UInt32 {
         var target = start
         let lead = children[0]
         outer: while target != PostingCursor.end {
+            if minCompetitive > -Float.infinity && (!checkedAny || target > checkedUpTo) {
+                // Skip whole windows of blocks whose summed bounds cannot beat the heap.
+                while target != PostingCursor.end {
+                    let window = blockBound(for: target)
+                    if window.bound > minCompetitive {
+                        checkedAny = true
+                        checkedUpTo = window.lastDocID
+                        break
+                    }
+                    target = window.lastDocID == PostingCursor.end ? PostingCursor.end : window.lastDocID + 1
+                }
+                if target == PostingCursor.end { break }
+            }
             target = lead.advance(toAtLeast: target)
             if target == PostingCursor.end { break }
+            if minCompetitive > -Float.infinity && target > checkedUpTo { continue outer }
             for child in children.dropFirst() {
                 let doc = child.advance(toAtLeast: target)
                 if doc != target {

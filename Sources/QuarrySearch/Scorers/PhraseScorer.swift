@@ -10,16 +10,18 @@ final class PhraseScorer: Scorer {
     private let termWeight: TermWeight
     private let lengths: UnsafePointer<UInt32>
     private var phraseFrequency: UInt32 = 0
-    private var positions: [[UInt32]]
-    private var pointers: [Int]
+    /// Term indexes by ascending tf in the current document (reused per candidate).
+    private var byFrequency: [Int]
+    /// Candidate phrase start positions (reused; grown as needed).
+    private var candidates: UnsafeMutablePointer<UInt32> = .allocate(capacity: 64)
+    private var candidateCapacity = 64
 
     init(cursors: [PostingCursor], termWeight: TermWeight, lengths: UnsafePointer<UInt32>) {
         self.cursors = cursors
         self.termWeight = termWeight
         self.lengths = lengths
         order = cursors.indices.sorted { cursors[$0].docFreq < cursors[$1].docFreq }
-        positions = Array(repeating: [], count: cursors.count)
-        pointers = Array(repeating: 0, count: cursors.count)
+        byFrequency = Array(cursors.indices)
         super.init()
         cost = cursors.map(\.docFreq).min() ?? 0
         // tf is unbounded above; the length floor is 0: weight · tf / (tf + normBase) < weight.
@@ -27,10 +29,54 @@ final class PhraseScorer: Scorer {
         docID = find(0)
     }
 
+    /// Scores must beat this to matter (set by the collector once its heap is full).
+    private var minCompetitive = -Float.infinity
+    private var checkedUpTo: UInt32 = 0
+    private var checkedAny = false
+
+    override var supportsPruning: Bool { true }
+
+    override func setMinCompetitiveScore(_ score: Float) {
+        if score > minCompetitive {
+            minCompetitive = score
+            checkedAny = false
+        }
+    }
+
+    /// A phrase occurs at most min(tf) times in a document, and the document's field is at
+    /// least as long as the longest of the blocks' shortest lengths: bm25 of those two bounds
+    /// every phrase score in the window where all the terms' blocks overlap.
+    override func blockBound(for target: UInt32) -> (bound: Float, lastDocID: UInt32) {
+        var maxTF = UInt32.max
+        var minLength: UInt32 = 0
+        var last = PostingCursor.end
+        for cursor in cursors {
+            let block = cursor.block(containing: target)
+            if block >= cursor.blockCount { return (0, PostingCursor.end) }
+            maxTF = min(maxTF, cursor.blockMaxTF(block))
+            minLength = max(minLength, cursor.blockMinFieldLength(block))
+            last = min(last, cursor.blockLastDocID(block))
+        }
+        return (termWeight.score(termFrequency: maxTF, length: minLength) * boundSafetyFactor, last)
+    }
+
     private func find(_ start: UInt32) -> UInt32 {
         var target = start
         while target != PostingCursor.end {
+            if minCompetitive > -Float.infinity && (!checkedAny || target > checkedUpTo) {
+                while target != PostingCursor.end {
+                    let window = blockBound(for: target)
+                    if window.bound > minCompetitive {
+                        checkedAny = true
+                        checkedUpTo = window.lastDocID
+                        break
+                    }
+                    target = window.lastDocID == PostingCursor.end ? PostingCursor.end : window.lastDocID + 1
+                }
+                if target == PostingCursor.end { break }
+            }
             target = cursors[order[0]].advance(toAtLeast: target)
+            if minCompetitive > -Float.infinity && target != PostingCursor.end && target > checkedUpTo { continue }
             if target == PostingCursor.end { break }
             var aligned = true
             for index in order.dropFirst() {
@@ -48,26 +94,47 @@ final class PhraseScorer: Scorer {
         return PostingCursor.end
     }
 
-    /// Occurrences of the phrase in the current document: positions p with term i at p + i.
+    /// Occurrences of the phrase in the current document: start positions p with term i at
+    /// p + i for every i. Terms are taken by ascending tf in this document: the rarest one's
+    /// positions give the candidate starts, each further term filters them, and the work stops
+    /// (without decoding the remaining terms' positions) as soon as no candidate is left.
     private func countPhrases() -> UInt32 {
-        for i in cursors.indices { cursors[i].positions(into: &positions[i]) }
-        var count: UInt32 = 0
-        for i in pointers.indices { pointers[i] = 0 }
-        for start in positions[0] {
-            var all = true
-            for i in 1..<cursors.count {
-                let wanted = start &+ UInt32(i)
-                var p = pointers[i]
-                let list = positions[i]
-                while p < list.count && list[p] < wanted { p += 1 }
-                pointers[i] = p
-                if p >= list.count { return count }
-                if list[p] != wanted { all = false; break }
-            }
-            if all { count += 1 }
+        let termCount = cursors.count
+        for i in 0..<termCount { byFrequency[i] = i }
+        byFrequency.sort { cursors[$0].termFrequency < cursors[$1].termFrequency }
+        let first = byFrequency[0]
+        guard let seed = cursors[first].currentPositions() else { return 0 }
+        if seed.count > candidateCapacity {
+            candidates.deallocate()
+            candidateCapacity = max(seed.count, candidateCapacity * 2)
+            candidates = .allocate(capacity: candidateCapacity)
         }
-        return count
+        var candidateCount = 0
+        for position in seed where position >= UInt32(first) {
+            candidates[candidateCount] = position - UInt32(first)
+            candidateCount += 1
+        }
+        for rank in 1..<termCount where candidateCount > 0 {
+            let term = byFrequency[rank]
+            let offset = UInt32(term)
+            // Positions past the last candidate's are never needed: stop decoding there.
+            guard let list = cursors[term].currentPositions(upTo: candidates[candidateCount - 1] &+ offset) else { return 0 }
+            var kept = 0, p = 0
+            for c in 0..<candidateCount {
+                let wanted = candidates[c] &+ offset
+                while p < list.count && list[p] < wanted { p += 1 }
+                if p == list.count { break }
+                if list[p] == wanted {
+                    candidates[kept] = candidates[c]
+                    kept += 1
+                }
+            }
+            candidateCount = kept
+        }
+        return UInt32(candidateCount)
     }
+
+    deinit { candidates.deallocate() }
 
     override func next() -> UInt32 {
         guard docID != PostingCursor.end else { return docID }

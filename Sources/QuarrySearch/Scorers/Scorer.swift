@@ -1,3 +1,5 @@
+import QuarryFormat
+
 /// A document-at-a-time matcher and scorer: the node type of a compiled query.
 ///
 /// Invariant: `docID` never decreases; `PostingCursor.end` means exhausted. `score()` is
@@ -15,6 +17,21 @@ class Scorer {
     func score() -> Float { fatalError("abstract") }
     /// True when some cursor below met impossible bytes.
     var isCorrupt: Bool { false }
+
+    /// Upper bound of `score()` for every document from `target` up to `lastDocID`, and that
+    /// window's end, read from skip data without moving any cursor ("shallow"). The default is
+    /// the global bound over an unbounded window.
+    func blockBound(for target: UInt32) -> (bound: Float, lastDocID: UInt32) {
+        (maxScore, PostingCursor.end)
+    }
+
+    /// From now on only documents scoring above `score` matter (the top-k heap is full and this
+    /// is its minimum): a scorer may skip windows whose `blockBound` is not above it. Never
+    /// lowered. The default ignores it.
+    func setMinCompetitiveScore(_ score: Float) {}
+
+    /// True when `setMinCompetitiveScore` can make this scorer skip documents.
+    var supportsPruning: Bool { false }
 }
 
 /// Bounds are inflated by this factor so that float rounding in sums can never make a pruning

@@ -57,7 +57,7 @@ final class TermScorer: Scorer {
 
     /// Upper bound of the score of any document in the block holding the first doc >= `target`,
     /// and that block's last doc id (`end` when no block does). Moves no cursor.
-    @inline(__always) func blockBound(for target: UInt32) -> (bound: Float, lastDocID: UInt32) {
+    @inline(__always) override func blockBound(for target: UInt32) -> (bound: Float, lastDocID: UInt32) {
         if cursor.blockCount == 1 {
             return target <= cursor.blockLastDocID(0) ? (maxScore, cursor.blockLastDocID(0)) : (0, PostingCursor.end)
         }
