@@ -24,7 +24,11 @@ struct QuarryBench {
         let mode = arguments.count > 2 ? arguments[2] : "union"
         let rounds = arguments.count > 3 ? Int(arguments[3]) ?? 3 : 3
         let reader = try IndexReader.openCurrent(indexPath: arguments[0])
-        let searcher = try Searcher(reader: reader, settings: SearchSettings())
+        var settings = SearchSettings()
+        if let forced = ProcessInfo.processInfo.environment["QUARRY_UNION"], let algorithm = UnionAlgorithm(rawValue: forced) {
+            settings.unionAlgorithm = algorithm
+        }
+        let searcher = try Searcher(reader: reader, settings: settings)
         let text = try String(contentsOfFile: arguments[1], encoding: .utf8)
         let wordPattern = try NSRegularExpression(pattern: "\\w+")
         let queries: [String] = text.split(separator: "\n").compactMap { line in
@@ -62,6 +66,10 @@ struct QuarryBench {
         }
         for (micros, query, total, algorithm) in perQuery.sorted(by: { $0.0 > $1.0 }).prefix(8) {
             print(String(format: "%9.1f us  %8d hits  %@  %@", micros, total, algorithm, query))
+        }
+        if let dump = ProcessInfo.processInfo.environment["QUARRY_BENCH_DUMP"] {
+            let lines = zip(queries, medians).map { String(format: "%.2f\t%@", $0.1, $0.0) }.joined(separator: "\n")
+            try (lines + "\n").write(toFile: dump, atomically: true, encoding: .utf8)
         }
         medians.sort()
         func percentile(_ p: Double) -> Double { medians[min(medians.count - 1, Int((p * Double(medians.count - 1)).rounded()))] }

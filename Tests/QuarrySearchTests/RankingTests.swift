@@ -50,6 +50,12 @@ final class RankingTests: XCTestCase {
         let analyzer = try Analyzer()
         let naive = NaiveBM25(documents: corpus.documents.map { ($0.id, $0.title, $0.body) }, analyzer: analyzer)
         let searcher = try Searcher(reader: reader, settings: SearchSettings())
+        var maxScoreSettings = SearchSettings()
+        maxScoreSettings.unionAlgorithm = .maxScore
+        let maxScoreSearcher = try Searcher(reader: reader, settings: maxScoreSettings)
+        var wandSettings = SearchSettings()
+        wandSettings.unionAlgorithm = .blockMaxWAND
+        let wandSearcher = try Searcher(reader: reader, settings: wandSettings)
         var random = SeededGenerator(seed: 7)
         var checked = 0
         for queryIndex in 0..<300 {
@@ -70,6 +76,12 @@ final class RankingTests: XCTestCase {
             // Pruned top-k equals exhaustive top-k: same ids, same scores to the bit.
             XCTAssertEqual(pruned.hits.map(\.externalID), exhaustive.hits.map(\.externalID), "pruned vs exhaustive ids: \(context)")
             XCTAssertEqual(pruned.hits.map(\.score), exhaustive.hits.map(\.score), "pruned vs exhaustive scores: \(context)")
+            // Both union algorithms, forced, give the same exact top k.
+            for (name, other) in [("maxscore", maxScoreSearcher), ("bmw", wandSearcher)] {
+                let forced = try other.search(text, options: SearchOptions(limit: limit, exactCount: false, snippets: false, fields: false))
+                XCTAssertEqual(forced.hits.map(\.externalID), exhaustive.hits.map(\.externalID), "\(name) vs exhaustive ids: \(context)")
+                XCTAssertEqual(forced.hits.map(\.score), exhaustive.hits.map(\.score), "\(name) vs exhaustive scores: \(context)")
+            }
             XCTAssertTrue(exhaustive.totalIsExact)
             XCTAssertEqual(exhaustive.total, expected.count, "exact count: \(context)")
             XCTAssertLessThanOrEqual(pruned.total, expected.count, "lower bound: \(context)")
