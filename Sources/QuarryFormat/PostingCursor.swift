@@ -297,7 +297,24 @@ public final class PostingCursor {
         }
         var position: UInt32 = 0
         var decoded = 0
-        for i in 0..<count {
+        var i = 0
+        while i < count {
+            // Fast path: eight one-byte deltas (no continuation bit in the next 8 bytes).
+            if count - i >= 8 && offset + 8 <= limit && position < stopAt {
+                // Safe: offset + 8 <= limit, inside the positions body.
+                let word = loadLE64(base, offset)
+                if word & 0x8080_8080_8080_8080 == 0 {
+                    for lane in 0..<8 {
+                        position &+= UInt32(truncatingIfNeeded: word &>> UInt64(8 * lane)) & 0x7F
+                        positionBuffer[i + lane] = position
+                    }
+                    offset += 8
+                    i += 8
+                    decoded = i
+                    if position >= stopAt { break }
+                    continue
+                }
+            }
             var value: UInt32 = 0
             var shift: UInt32 = 0
             while true {
@@ -310,7 +327,8 @@ public final class PostingCursor {
             }
             position &+= value
             positionBuffer[i] = position
-            decoded = i + 1
+            i += 1
+            decoded = i
             if position >= stopAt { break }
         }
         return UnsafeBufferPointer(start: positionBuffer, count: decoded)

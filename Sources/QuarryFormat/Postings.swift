@@ -127,3 +127,37 @@ public enum PostingsEncoder {
         postings.append(contentsOf: blocks.bytes)
     }
 }
+
+/// Where a posting list's bytes go: doc-id deltas, term frequencies, skip entries, block headers.
+public struct PostingsStatistics: Sendable {
+    public var postings = 0
+    public var docIDBits = 0
+    public var frequencyBits = 0
+    public var skipBytes = 0
+    public var headerBytes = 0
+
+    public init() {}
+
+    /// Adds one term's list (read from its block headers; nothing is decoded).
+    public mutating func add(_ info: TermPostingsInfo, postingsFile: UnsafeRawBufferPointer, body: Range<Int>) throws {
+        let blockLength = PostingsFormat.blockLength
+        let blockCount = (info.docFreq + blockLength - 1) / blockLength
+        let skipBase = Int(clamping: info.postingsOffset)
+        var offset = skipBase + (blockCount > 1 ? blockCount * PostingsFormat.skipEntryByteCount : 0)
+        for block in 0..<blockCount {
+            let count = block == blockCount - 1 ? info.docFreq - block * blockLength : blockLength
+            guard offset + 2 <= body.upperBound else {
+                throw FormatError(.corrupt, file: "postings", offset: offset, reason: "block header outside the body")
+            }
+            let docWidth = Int(postingsFile[offset]), tfWidth = Int(postingsFile[offset + 1])
+            let docBytes = count == blockLength ? SIMDBitPacking.byteCount(width: docWidth) : BitPacking.byteCount(count: count, width: docWidth)
+            let tfBytes = count == blockLength ? SIMDBitPacking.byteCount(width: tfWidth) : BitPacking.byteCount(count: count, width: tfWidth)
+            docIDBits += docBytes * 8
+            frequencyBits += tfBytes * 8
+            headerBytes += 2
+            offset += 2 + docBytes + tfBytes
+        }
+        if blockCount > 1 { skipBytes += blockCount * PostingsFormat.skipEntryByteCount }
+        postings += info.docFreq
+    }
+}

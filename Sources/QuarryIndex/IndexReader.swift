@@ -131,6 +131,18 @@ public final class IndexReader: @unchecked Sendable {
         }
     }
 
+    /// Bytes per part of the postings file over every term (for benchmarks).
+    public func postingsStatistics() throws -> PostingsStatistics {
+        var statistics = PostingsStatistics()
+        let file = mapped[.postings]!.bytes
+        let body = bodies[.postings]!
+        try terms.forEach(withPrefix: []) { _, info in
+            try statistics.add(info, postingsFile: file, body: body)
+            return true
+        }
+        return statistics
+    }
+
     /// Bytes of every file, for status and benchmarks.
     public var fileByteCounts: [String: Int] { meta.files.mapValues(\.bytes) }
 }

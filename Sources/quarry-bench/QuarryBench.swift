@@ -6,7 +6,8 @@ import QuarrySearch
 /// anchors harness times the in-process engines: per query the median of `rounds` runs, then
 /// p50 / p90 / p99 over queries. For profiling (`perf`, `valgrind --tool=callgrind`) too.
 ///
-///     quarry-bench INDEX_DIR QUERIES.txt [union|intersection|phrase] [rounds] [--count]
+///     quarry-bench INDEX_DIR QUERIES.txt [union|intersection|phrase] [rounds] [--count] [--slowest]
+///     quarry-bench INDEX_DIR --stats          bits per doc id and per tf, bytes per file
 ///
 /// Query lines are split into lower-case words (\w+) and joined as the harness does:
 /// union `a OR b`, intersection `+a +b`, phrase `"a b"`.
@@ -20,6 +21,15 @@ struct QuarryBench {
         guard arguments.count >= 2 else {
             FileHandle.standardError.write(Data("usage: quarry-bench INDEX_DIR QUERIES.txt [union|intersection|phrase] [rounds] [--count]\n".utf8))
             exit(2)
+        }
+        if arguments[1] == "--stats" {
+            let reader = try IndexReader.openCurrent(indexPath: arguments[0])
+            let stats = try reader.postingsStatistics()
+            let files = reader.fileByteCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            print(String(format: "%d postings: %.2f bits/docid, %.2f bits/tf, skip %.2f bits/posting, headers %.2f bits/posting; files (bytes): %@",
+                         stats.postings, Double(stats.docIDBits) / Double(stats.postings), Double(stats.frequencyBits) / Double(stats.postings),
+                         Double(stats.skipBytes * 8) / Double(stats.postings), Double(stats.headerBytes * 8) / Double(stats.postings), files))
+            return
         }
         let mode = arguments.count > 2 ? arguments[2] : "union"
         let rounds = arguments.count > 3 ? Int(arguments[3]) ?? 3 : 3
