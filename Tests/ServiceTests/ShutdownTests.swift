@@ -59,4 +59,54 @@ final class ShutdownTests: XCTestCase {
         print("SIGTERM with 50 requests in flight: \(answered) answered ok, exit \(status.map(String.init) ?? "none"), "
               + "stopped \(String(format: "%.2f", took)) s after the signal; problems: \(problems.prefix(3))")
     }
+
+    /// The same, with the race narrowed: the requests (5 connections x 10 pipelined) reach the
+    /// daemon's sockets while it is stopped (SIGSTOP), SIGTERM is queued, then SIGCONT. Every
+    /// request was delivered before the daemon handled SIGTERM, so every one is in flight and
+    /// must be answered (DESIGN.md: "SIGTERM: stop accepting, finish in-flight requests").
+    /// Which of the signal and the readable sockets quarryd handles first after SIGCONT is
+    /// still up to its threads, so the scenario runs `rounds` times (one daemon each).
+    func testSigtermAnswersPipelinedRequestsDeliveredBeforeTheSignal() throws {
+        let sandbox = try ServiceSandbox("term2")
+        self.sandbox = sandbox
+        let corpus = sandbox.file("base.jsonl")
+        try GeneratedCorpus(documentCount: 2_000, seed: 5).writeJSONLines(to: corpus)
+        let index = sandbox.file("index")
+        try sandbox.index(["--index", index, "--no-reload", corpus])
+        let rounds = 10
+        var summaries: [String] = []
+        for round in 1...rounds {
+            let socket = sandbox.file("d\(round).sock")
+            let daemon = try sandbox.startDaemon(index: index, socket: socket, arguments: ["--no-watch"], name: "quarryd-\(round)")
+            let clients = try (0..<5).map { _ in try daemon.client() }
+            for client in clients { XCTAssertTrue(try client.ping()) }
+
+            daemon.process.signal(SIGSTOP)
+            for client in clients {
+                for _ in 0..<10 { try client.write(.search(SearchRequest(query: "river stone", limit: 10))) }
+            }
+            daemon.process.signal(SIGTERM)
+            daemon.process.signal(SIGCONT)
+
+            var answered = 0
+            var problems: [String] = []
+            for (n, client) in clients.enumerated() {
+                for request in 0..<10 {
+                    do {
+                        let response = try client.read()
+                        if case .search = response.body { answered += 1 } else { problems.append("connection \(n) request \(request): \(response.body)") }
+                    } catch {
+                        problems.append("connection \(n) request \(request): \(error)")
+                        break
+                    }
+                }
+            }
+            let status = daemon.process.waitForExit(timeout: 60)
+            summaries.append("round \(round): \(answered)/50 answered, exit \(status.map(String.init) ?? "none")")
+            XCTAssertEqual(answered, 50, "round \(round): unanswered or refused: \(problems)")
+            XCTAssertEqual(status, 0, daemon.log)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: socket))
+        }
+        print("SIGTERM after 50 pipelined requests were delivered (SIGSTOP/SIGCONT): \(summaries.joined(separator: "; "))")
+    }
 }
