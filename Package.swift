@@ -91,6 +91,8 @@ let package = Package(
         .testTarget(name: "QuarryConfigTests", dependencies: ["QuarryConfig"]),
         .testTarget(name: "QuarryServerTests", dependencies: ["QuarryServer", "QuarryProtocol", "QuarryConfig"]),
         .testTarget(name: "EndToEndTests", dependencies: ["QuarryProtocol", "QuarryTestSupport"]),
+        // The real binaries as a service: hot swap under load, crashes, signals, sd_notify, units.
+        .testTarget(name: "ServiceTests", dependencies: ["QuarryProtocol", "QuarrySystem", "QuarryTestSupport"]),
     ],
     // Swift 5 language mode: the engine's hot paths share immutable mmapped state across
     // threads by design; strict-concurrency annotations are added module by module later.

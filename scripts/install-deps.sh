@@ -2,7 +2,9 @@
 # Installs the Debian packages Quarry builds against, when missing. Safe to run again.
 # Swift itself (6.x, with swift-corelibs) must already be on PATH.
 set -euo pipefail
-packages=(liblz4-dev libstemmer-dev libzstd-dev zlib1g-dev libsystemd-dev pkg-config)
+# systemd: systemd-analyze and systemd-socket-activate for Tests/ServiceTests (no init needed).
+# python3: the load generator of Tests/ServiceTests.
+packages=(liblz4-dev libstemmer-dev libzstd-dev zlib1g-dev libsystemd-dev pkg-config systemd python3)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
