@@ -11,8 +11,12 @@ import QuarryProtocol
 /// when every earlier slot has been written, so order is preserved. With
 /// `maxPipelinedRequests` slots open the handler stops reading (back-pressure).
 ///
-/// Shutdown (`beginDrain`): stop reading, finish the slots already open, then close. An idle
-/// connection therefore closes at once and never holds up the daemon's exit.
+/// Shutdown (`beginDrain`): requests the client sent before shutdown may still sit unread in the
+/// socket buffer, and closing a socket with unread data resets it (the client would see
+/// "connection reset" instead of answers). So a draining connection keeps reading and answering
+/// until it has been quiet for `drainQuietPeriod` with every slot written, then closes; an idle
+/// connection therefore closes within that period and never holds up the daemon's exit (the
+/// server's grace period bounds a client that keeps sending).
 ///
 /// All state is confined to the channel's event loop.
 final class ConnectionHandler: ChannelDuplexHandler {
@@ -33,8 +37,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     /// A read was requested while we were applying back-pressure.
     private var readHeld = false
-    /// Shutting down: no new reads; close when `slots` empties.
+    /// Shutting down: close once `slots` is empty and nothing arrived for `drainQuietPeriod`.
     private var draining = false
+    /// When the last bytes arrived (for the quiet period of a drain).
+    private var lastReadAt = NIODeadline.now()
+    private var drainTimer: RepeatedTask?
+    /// How long a draining connection must stay silent before it is closed.
+    static let drainQuietPeriod = TimeAmount.milliseconds(50)
     /// The client closed its sending side: answer what was received, then close.
     private var inputClosed = false
 
@@ -48,12 +57,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        drainTimer?.cancel()
+        drainTimer = nil
         self.context = nil
     }
 
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastReadAt = NIODeadline.now()
         switch unwrapInboundIn(data) {
         case .tooLong(let byteCount):
             let error = ProtocolError(.tooLarge,
@@ -96,7 +108,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     // MARK: Outbound: back-pressure
 
     func read(context: ChannelHandlerContext) {
-        if draining || inputClosed { return }
+        if inputClosed { return }
         if slots.count >= server.configuration.maxPipelinedRequests {
             readHeld = true
             return
@@ -107,10 +119,6 @@ final class ConnectionHandler: ChannelDuplexHandler {
     // MARK: Requests
 
     private func start(_ request: Request) {
-        if draining {
-            respondNow(Response(id: request.id, body: .error(ProtocolError(.shuttingDown, "the daemon is stopping"))))
-            return
-        }
         switch request.operation {
         case .ping:
             respondNow(Response(id: request.id, body: .pong))
@@ -198,7 +206,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             wrote = true
         }
         if wrote { context.flush() }
-        if readHeld && slots.count < server.configuration.maxPipelinedRequests && !draining && !inputClosed {
+        if readHeld && slots.count < server.configuration.maxPipelinedRequests && !inputClosed {
             readHeld = false
             context.read()
         }
@@ -209,12 +217,24 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     /// Called on the event loop when the server stops.
     func beginDrain() {
+        guard !draining, let context else { return }
         draining = true
+        if readHeld && slots.count < server.configuration.maxPipelinedRequests {
+            readHeld = false
+            context.read()
+        }
+        drainTimer = context.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { [weak self] _ in
+            self?.closeIfDone()
+        }
         closeIfDone()
     }
 
     private func closeIfDone() {
-        guard (draining || inputClosed), slots.isEmpty, let context else { return }
+        guard slots.isEmpty, let context else { return }
+        let quiet = NIODeadline.now() - lastReadAt >= Self.drainQuietPeriod
+        guard inputClosed || (draining && quiet) else { return }
+        drainTimer?.cancel()
+        drainTimer = nil
         context.close(promise: nil)
     }
 }

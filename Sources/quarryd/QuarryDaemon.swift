@@ -107,6 +107,6 @@ struct QuarryDaemon: AsyncParsableCommand {
         try await server.waitUntilStopped()
         watcher.stop()
         withExtendedLifetime(traps) {}
-        logger.info("stopped")
+        logger.info("exiting")
     }
 }

@@ -1,4 +1,5 @@
-// Block decode: QuarryFormat's BitPacking.unpack on 128-integer blocks at several widths,
+// Block decode: QuarryFormat's SIMDBitPacking.unpack (the 4-lane layout of full index blocks)
+// and BitPacking.unpack (the horizontal layout of partial blocks) on 128-integer blocks at several widths,
 // against memcpy of the same packed bytes (the physical limit: moving the bytes at all) and
 // against a naive loop that reads one bit at a time (the floor any decoder should clear).
 //
@@ -30,6 +31,9 @@ private final class PackedRing: @unchecked Sendable {
     let width: Int
     let stride: Int
     let bytes: UnsafeMutableRawPointer
+    /// The same blocks in the 4-lane vertical layout full index blocks use (SIMDBitPacking).
+    let simdBytes: UnsafeMutableRawPointer
+    let simdStride: Int
     let output: UnsafeMutablePointer<UInt32>
 
     init(width: Int) {
@@ -39,6 +43,9 @@ private final class PackedRing: @unchecked Sendable {
         let total = stride * ringBlocks + 16
         bytes = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: 64)
         bytes.initializeMemory(as: UInt8.self, repeating: 0, count: total)
+        simdStride = SIMDBitPacking.byteCount(width: width)
+        simdBytes = UnsafeMutableRawPointer.allocate(byteCount: simdStride * ringBlocks + 16, alignment: 64)
+        simdBytes.initializeMemory(as: UInt8.self, repeating: 0, count: simdStride * ringBlocks + 16)
         output = UnsafeMutablePointer<UInt32>.allocate(capacity: blockSize)
         output.initialize(repeating: 0, count: blockSize)
 
@@ -60,6 +67,11 @@ private final class PackedRing: @unchecked Sendable {
             for i in 0..<blockSize { precondition(output[i] == values[i], "unpack width \(width)") }
             naiveUnpack(bytes + block * stride, count: blockSize, width: width, into: output)
             for i in 0..<blockSize { precondition(output[i] == values[i], "naive width \(width)") }
+            var simdWriter = ByteWriter()
+            values.withUnsafeBufferPointer { SIMDBitPacking.pack($0, width: width, into: &simdWriter) }
+            simdWriter.bytes.withUnsafeBytes { (simdBytes + block * simdStride).copyMemory(from: $0.baseAddress!, byteCount: simdStride) }
+            SIMDBitPacking.unpack(simdBytes + block * simdStride, width: width, into: output)
+            for i in 0..<blockSize { precondition(output[i] == values[i], "simd width \(width)") }
         }
     }
 }
@@ -103,6 +115,20 @@ let benchmarks: @Sendable () -> Void = {
                 checksum &+= ring.output[0] ^ ring.output[blockSize - 1]
                 block = (block + 1) & (ringBlocks - 1)
             }
+            BitPacking.unpack(ring.bytes, count: tailCount, width: width, into: ring.output)
+            blackHole(checksum)
+            blackHole(ring.output)
+        }
+
+        Benchmark("simd w=\(label)") { benchmark in
+            var checksum: UInt32 = 0
+            var block = 0
+            for _ in 0..<fullBlocks {
+                SIMDBitPacking.unpack(ring.simdBytes + block * ring.simdStride, width: width, into: ring.output)
+                checksum &+= ring.output[0] ^ ring.output[blockSize - 1]
+                block = (block + 1) & (ringBlocks - 1)
+            }
+            // The index stores a list's last, partial block horizontally: decode the tail so.
             BitPacking.unpack(ring.bytes, count: tailCount, width: width, into: ring.output)
             blackHole(checksum)
             blackHole(ring.output)
