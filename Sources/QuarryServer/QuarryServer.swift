@@ -22,7 +22,7 @@ public final class QuarryServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
     let logger: Logger
     let stats = ServerStats()
-    let threadPool: NIOThreadPool
+    let threadPool: SearchWorkerPool
     private let group: EventLoopGroup
 
     private enum State {
@@ -49,7 +49,7 @@ public final class QuarryServer: @unchecked Sendable {
         self.group = MultiThreadedEventLoopGroup.singleton
         let threads = configuration.workerThreads > 0
             ? configuration.workerThreads : ProcessInfo.processInfo.activeProcessorCount
-        self.threadPool = NIOThreadPool(numberOfThreads: max(1, threads))
+        self.threadPool = SearchWorkerPool(numberOfThreads: max(1, threads))
         self.stoppedPromise = group.any().makePromise(of: Void.self)
     }
 

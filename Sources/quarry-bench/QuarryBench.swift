@@ -54,6 +54,8 @@ struct QuarryBench {
             }
         }
         let options = SearchOptions(limit: 10, exactCount: count, snippets: false, fields: false)
+        // QUARRY_BENCH_GAP_US: idle time before each query, as a client's think time leaves it.
+        let gapMicroseconds = Int(ProcessInfo.processInfo.environment["QUARRY_BENCH_GAP_US"] ?? "") ?? 0
         for query in queries { _ = try? searcher.search(query, options: options) }  // warm-up
         var medians: [Double] = []
         var perQuery: [(Double, String, Int, String)] = []
@@ -61,6 +63,7 @@ struct QuarryBench {
         for query in queries {
             var samples: [Double] = []
             for _ in 0..<rounds {
+                if gapMicroseconds > 0 { usleep(UInt32(gapMicroseconds)) }
                 let start = DispatchTime.now().uptimeNanoseconds
                 let results = try searcher.search(query, options: options)
                 samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
