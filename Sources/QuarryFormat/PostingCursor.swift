@@ -216,14 +216,21 @@ public final class PostingCursor {
 
     @usableFromInline func advanceSlow(_ target: UInt32) -> UInt32 {
         if target == Self.end { currentDoc = Self.end; return docID }
+        var i = indexInBlock
         if blockLastDocID(decodedBlock) < target {
             var block = decodedBlock + 1
             while block < blockCount && skipField(block, 0) < target { block += 1 }
             if block >= blockCount { currentDoc = Self.end; return docID }
             loadBlock(block)
             if isCorrupt { return Self.end }
+            // A fresh block: binary search for the first doc >= target (docs are increasing).
+            var low = 0, high = blockDocCount
+            while low < high {
+                let middle = (low + high) >> 1
+                if docs[middle] < target { low = middle + 1 } else { high = middle }
+            }
+            i = low
         }
-        var i = indexInBlock
         while i < blockDocCount && docs[i] < target { i += 1 }
         if i == blockDocCount {
             // The skip entry promised a doc >= target in this block and the block has none:
