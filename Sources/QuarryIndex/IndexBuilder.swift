@@ -124,7 +124,11 @@ public enum IndexBuilder {
         if options.strict && badRecords > 0 {
             throw IndexError(.badRecords, "\(badRecords) bad record\(badRecords == 1 ? "" : "s") and --strict: nothing published; \(directory.path)/CURRENT is unchanged")
         }
+        let finishStart = Date()
         let meta = try writer.finish()
+        if ProcessInfo.processInfo.environment["QUARRY_INDEX_TIMING"] != nil {
+            FileHandle.standardError.write(Data("timing: read+invert \(finishStart.timeIntervalSince(start)) s, finish \(Date().timeIntervalSince(finishStart)) s\n".utf8))
+        }
         try directory.publish(name)
         published = true
         let removed = (try? directory.removeUnusedGenerations()) ?? []

@@ -32,8 +32,8 @@ public final class IndexWriter {
     private let pool = PostingsPool()
     private let ids: IDRegistry
     private var normsSpools: [OutputFile] = []
-    private var normsBuffers: [ByteWriter]
-    private var lengthSums: [UInt64]
+    @exclusivity(unchecked) private var normsBuffers: [ByteWriter]
+    @exclusivity(unchecked) private var lengthSums: [UInt64]
     private var stored = StoredFieldsWriter()
     private let storedFile: FramedFileWriter
     private var runPaths: [String] = []

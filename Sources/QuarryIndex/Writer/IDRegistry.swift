@@ -38,7 +38,7 @@ final class IDRegistry {
     private var endsBuffer = ByteWriter(capacity: 1 << 16)
     /// Ids whose bytes and ends have reached the kernel (readable by pread).
     private var flushedCount = 0
-    private var recent: [UInt64]
+    @exclusivity(unchecked) private var recent: [UInt64]
     private var recentCount = 0
     private var sorted: UnsafeMutablePointer<UInt64>?
     private var sortedCount = 0

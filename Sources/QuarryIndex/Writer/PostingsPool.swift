@@ -38,17 +38,18 @@ final class PostingsPool {
         var docFreq: UInt32
     }
 
-    private var pages: [UnsafeMutablePointer<UInt8>] = []
+    // The inverter thread alone uses a pool: no dynamic exclusivity checks on the hot state.
+    @exclusivity(unchecked) private var pages: [UnsafeMutablePointer<UInt8>] = []
     /// Pages holding this run's data (the rest are kept for reuse after a spill).
-    private var pagesInUse = 0
+    @exclusivity(unchecked) private var pagesInUse = 0
     /// Bytes used in page `pagesInUse - 1`.
-    private var pageUsed = PostingsPool.pageByteCount
-    private var slots: [Int32]
-    private var slotMask: Int
-    private(set) var terms: [TermState] = []
-    private var keyArena: [UInt8] = []
+    @exclusivity(unchecked) private var pageUsed = PostingsPool.pageByteCount
+    @exclusivity(unchecked) private var slots: [Int32]
+    @exclusivity(unchecked) private var slotMask: Int
+    @exclusivity(unchecked) private(set) var terms: [TermState] = []
+    @exclusivity(unchecked) private var keyArena: [UInt8] = []
     /// Postings added to this run (one per term per document).
-    private(set) var postingCount = 0
+    @exclusivity(unchecked) private(set) var postingCount = 0
 
     init() {
         slots = [Int32](repeating: -1, count: 1 << 12)
