@@ -85,7 +85,8 @@ public enum IndexBuilder {
             if !published { try? FileSystem.removeTree(generationPath) }
         }
         let writer = try IndexWriter(directory: generationPath, generation: number, analyzerSettings: options.analyzer,
-                                     memoryBytes: options.memoryBytes)
+                                     memoryBytes: options.memoryBytes,
+                                     encoderThreads: ProcessInfo.processInfo.environment["QUARRY_INDEX_ENCODERS"].flatMap { Int($0) } ?? threads)
         defer { writer.removeTemporaryFiles() }
         let pipeline = IndexPipeline(reader: reader, analyzers: analyzers)
         pipeline.start()

@@ -29,6 +29,8 @@ public final class IndexWriter {
     private let analyzerSettings: AnalyzerSettings
     /// The memory budget in bytes.
     public let memoryBytes: Int
+    /// Threads encoding postings during the final merge (0 = on the merging thread).
+    private let encoderThreads: Int
     private let pool = PostingsPool()
     private let ids: IDRegistry
     private var normsSpools: [OutputFile] = []
@@ -47,7 +49,9 @@ public final class IndexWriter {
     public private(set) var peakAccountedBytes = 0
 
     /// Creates the generation directory `directory` (must not exist) and its stored and spool files.
-    public init(directory: String, generation: UInt64, analyzerSettings: AnalyzerSettings, memoryBytes: Int) throws {
+    public init(directory: String, generation: UInt64, analyzerSettings: AnalyzerSettings, memoryBytes: Int,
+                encoderThreads: Int = 1) throws {
+        self.encoderThreads = encoderThreads
         self.directory = directory
         self.generation = generation
         self.analyzerSettings = analyzerSettings
@@ -181,7 +185,8 @@ public final class IndexWriter {
         var dictionary = TermDictionaryWriter()
         var merger = PostingsMerger(sources: sources)
         try merger.run(lengths: lengths, postingsFile: postingsFile, positionsFile: positionsFile,
-                       termsFile: termsFile, dictionary: &dictionary)
+                       termsFile: termsFile, dictionary: &dictionary, encoderThreads: encoderThreads,
+                       chunkPositionCount: min(1 << 18, max(1 << 14, memoryBytes / 1024)))
         sources = []
         pool.release()
         files[IndexFile.postings.rawValue] = try postingsFile.finish()

@@ -1,3 +1,4 @@
+import Foundation
 import QuarryFormat
 
 /// The k-way merge at the end of a build: the runs (spilled files, then the in-memory pool),
@@ -88,50 +89,72 @@ struct PostingsMerger {
     }
 
     /// Writes every term. `lengths[field]` are the field's document lengths.
-    /// Returns the number of terms written.
+    ///
+    /// This thread merges and decodes terms into chunks of about `chunkPositionCount` positions;
+    /// `encoderThreads` threads encode chunks (PostingsEncoder, the costly part); this thread
+    /// writes them in chunk order, so the files are the same whatever the thread count.
     mutating func run(lengths: [[UInt32]], postingsFile: FramedFileWriter, positionsFile: FramedFileWriter,
-                      termsFile: FramedFileWriter, dictionary: inout TermDictionaryWriter) throws {
-        var postingsBuffer = ByteWriter(capacity: 1 << 20)
-        var positionsBuffer = ByteWriter(capacity: 1 << 20)
+                      termsFile: FramedFileWriter, dictionary: inout TermDictionaryWriter,
+                      encoderThreads: Int, chunkPositionCount: Int) throws {
+        let encoders = EncoderPool(threads: encoderThreads, lengths: lengths)
+        defer { encoders.stop() }
+        var submitted = 0
+        var written = 0
+        func writeNext(_ dictionary: inout TermDictionaryWriter) throws {
+            let chunk = encoders.take(written)
+            written += 1
+            if let error = chunk.error { throw error }
+            let postingsBase = UInt64(postingsFile.offset), positionsBase = UInt64(positionsFile.offset)
+            for i in chunk.keys.indices {
+                dictionary.add(key: chunk.keys[i],
+                               info: TermPostingsInfo(docFreq: chunk.docFreqs[i],
+                                                      postingsOffset: postingsBase + UInt64(chunk.postingsStarts[i]),
+                                                      positionsOffset: positionsBase + UInt64(chunk.positionsStarts[i])))
+            }
+            try postingsFile.write(chunk.postings.bytes)
+            try positionsFile.write(chunk.positions.bytes)
+            try termsFile.write(dictionary.takeCompletedBytes())
+        }
+        var chunk = EncodeChunk(sequence: 0)
         var stream: [UInt8] = []
-        var docIDs: [UInt32] = []
-        var termFrequencies: [UInt32] = []
-        var positions: [UInt32] = []
-        var key: [UInt8] = []
         while let group = try queue.nextGroup() {
-            key = group.key
-            docIDs.removeAll(keepingCapacity: true)
-            termFrequencies.removeAll(keepingCapacity: true)
-            positions.removeAll(keepingCapacity: true)
+            let key = group.key
+            let field = Int(key[0])
+            guard field < lengths.count else { throw IndexError(.corrupt, "temporary run: unknown field \(field)") }
+            var term = EncodeChunk.Term(key: key)
+            let docCount = group.indexes.reduce(0) { $0 + sources[$1].docFreq }
+            let positionCount = group.indexes.reduce(0) { $0 + sources[$1].positionCount }
+            term.docIDs.reserveCapacity(docCount)
+            term.termFrequencies.reserveCapacity(docCount)
+            term.positions.reserveCapacity(positionCount)
             for index in group.indexes {
                 stream.removeAll(keepingCapacity: true)
                 try sources[index].appendPostings(into: &stream)
                 try decode(stream, docFreq: sources[index].docFreq, key: key,
-                           docIDs: &docIDs, termFrequencies: &termFrequencies, positions: &positions)
+                           docIDs: &term.docIDs, termFrequencies: &term.termFrequencies, positions: &term.positions)
             }
             try queue.advance(group)
-            let field = Int(key[0])
-            guard field < lengths.count else { throw IndexError(.corrupt, "temporary run: unknown field \(field)") }
-            let fieldLengths = lengths[field]
-            let info = TermPostingsInfo(docFreq: docIDs.count,
-                                        postingsOffset: UInt64(postingsFile.offset + postingsBuffer.count),
-                                        positionsOffset: UInt64(positionsFile.offset + positionsBuffer.count))
-            try fieldLengths.withUnsafeBufferPointer { lengthsOfField in
-                let count = lengthsOfField.count
-                for doc in docIDs.suffix(1) where Int(doc) >= count {
-                    throw IndexError(.corrupt, "temporary run: doc \(doc) past the \(count) documents")
-                }
-                PostingsEncoder.encode(docIDs: docIDs, termFrequencies: termFrequencies, positions: positions,
-                                       fieldLength: { lengthsOfField[Int($0)] },
-                                       postings: &postingsBuffer, positionsOut: &positionsBuffer)
+            if let last = term.docIDs.last, Int(last) >= lengths[field].count {
+                throw IndexError(.corrupt, "temporary run: doc \(last) past the \(lengths[field].count) documents")
             }
-            dictionary.add(key: key, info: info)
-            if postingsBuffer.count >= 1 << 20 { try postingsFile.write(postingsBuffer.bytes); postingsBuffer.removeAll() }
-            if positionsBuffer.count >= 1 << 20 { try positionsFile.write(positionsBuffer.bytes); positionsBuffer.removeAll() }
-            if dictionary.termCount % 4096 == 0 { try termsFile.write(dictionary.takeCompletedBytes()) }
+            guard term.positions.count == positionCount else {
+                throw IndexError(.corrupt, "temporary run: \(term.positions.count) positions where \(positionCount) were counted")
+            }
+            chunk.positionCount += term.positions.count
+            chunk.docCount += term.docIDs.count
+            chunk.terms.append(term)
+            if chunk.positionCount + chunk.docCount >= chunkPositionCount || chunk.terms.count >= 4096 {
+                encoders.submit(chunk)
+                submitted += 1
+                chunk = EncodeChunk(sequence: submitted)
+                if submitted - written > encoders.inFlightLimit { try writeNext(&dictionary) }
+            }
         }
-        try postingsFile.write(postingsBuffer.bytes)
-        try positionsFile.write(positionsBuffer.bytes)
+        if !chunk.terms.isEmpty {
+            encoders.submit(chunk)
+            submitted += 1
+        }
+        while written < submitted { try writeNext(&dictionary) }
         try termsFile.write(dictionary.finish())
     }
 
@@ -177,5 +200,127 @@ struct PostingsMerger {
         guard ok else {
             throw IndexError(.corrupt, "temporary run: postings of key \(String(decoding: key.dropFirst(), as: UTF8.self)) do not decode (was a run file changed while indexing?)")
         }
+    }
+}
+
+/// Terms decoded by the merge, then their encoded bytes.
+final class EncodeChunk {
+    struct Term {
+        var key: [UInt8]
+        var docIDs: [UInt32] = []
+        var termFrequencies: [UInt32] = []
+        var positions: [UInt32] = []
+    }
+    let sequence: Int
+    var terms: [Term] = []
+    /// Positions and documents in `terms` (the chunk's size).
+    var positionCount = 0
+    var docCount = 0
+    // After encoding (terms is emptied):
+    var keys: [[UInt8]] = []
+    var docFreqs: [Int] = []
+    var postingsStarts: [Int] = []
+    var positionsStarts: [Int] = []
+    var postings = ByteWriter()
+    var positions = ByteWriter()
+    var error: Error?
+
+    init(sequence: Int) {
+        self.sequence = sequence
+    }
+
+    func encode(lengths: [[UInt32]]) {
+        // Worst-case sizes (a varint of a u32 takes at most 5 bytes; a posting at most 8 bytes of
+        // packed doc delta and tf, plus a 20-byte skip entry per 128): reserved once, so the
+        // buffers never grow by doubling, and the pages never written are never resident.
+        postings = ByteWriter(capacity: docCount * 9 + terms.count * 64)
+        positions = ByteWriter(capacity: positionCount * 5)
+        for term in terms {
+            let field = Int(term.key[0])
+            keys.append(term.key)
+            docFreqs.append(term.docIDs.count)
+            postingsStarts.append(postings.count)
+            positionsStarts.append(positions.count)
+            lengths[field].withUnsafeBufferPointer { lengthsOfField in
+                // Safe: the merge checked the term's last (largest) doc id against the field's lengths.
+                PostingsEncoder.encode(docIDs: term.docIDs, termFrequencies: term.termFrequencies, positions: term.positions,
+                                       fieldLength: { lengthsOfField[Int($0)] },
+                                       postings: &postings, positionsOut: &positions)
+            }
+        }
+        terms = []
+    }
+}
+
+/// Threads that encode chunks; results are taken back by sequence number.
+final class EncoderPool {
+    let inFlightLimit: Int
+    private let lengths: [[UInt32]]
+    private let condition = NSCondition()
+    private var waiting: [EncodeChunk] = []
+    private var done: [Int: EncodeChunk] = [:]
+    private var stopped = false
+    private let group = DispatchGroup()
+    private let threads: Int
+
+    init(threads: Int, lengths: [[UInt32]]) {
+        self.threads = threads
+        self.lengths = lengths
+        inFlightLimit = threads + 2
+        for index in 0..<threads {
+            group.enter()
+            let thread = Thread { [self] in
+                work()
+                group.leave()
+            }
+            thread.name = "quarry-encode-\(index)"
+            thread.start()
+        }
+    }
+
+    func submit(_ chunk: EncodeChunk) {
+        if threads == 0 {
+            chunk.encode(lengths: lengths)
+            condition.lock(); done[chunk.sequence] = chunk; condition.unlock()
+            return
+        }
+        condition.lock()
+        waiting.append(chunk)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func take(_ sequence: Int) -> EncodeChunk {
+        condition.lock()
+        defer { condition.unlock() }
+        while done[sequence] == nil { condition.wait() }
+        return done.removeValue(forKey: sequence)!
+    }
+
+    private func work() {
+        while true {
+            condition.lock()
+            while waiting.isEmpty && !stopped { condition.wait() }
+            if waiting.isEmpty {
+                condition.unlock()
+                return
+            }
+            let chunk = waiting.removeFirst()
+            condition.unlock()
+            chunk.encode(lengths: lengths)
+            condition.lock()
+            done[chunk.sequence] = chunk
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// Lets the threads finish (after the last `take`, or on an error) and waits for them.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+        group.wait()
     }
 }

@@ -36,6 +36,9 @@ final class PostingsPool {
         var level: UInt32
         var lastDocID: UInt32
         var docFreq: UInt32
+        /// Positions in this run (the sum of the term's tfs), so that the merge can size the
+        /// term's arrays exactly.
+        var positionCount: UInt32
     }
 
     // The inverter thread alone uses a pool: no dynamic exclusivity checks on the hot state.
@@ -148,7 +151,7 @@ final class PostingsPool {
         let first = allocateSlice(level: 0)
         terms.append(TermState(hash: hash, keyStart: UInt32(keyArena.count), keyLength: UInt32(key.count),
                                firstAddress: first, writeAddress: first, sliceEnd: first + Self.sliceByteCounts[0] - 4,
-                               level: 0, lastDocID: 0, docFreq: 0))
+                               level: 0, lastDocID: 0, docFreq: 0, positionCount: 0))
         keyArena.append(contentsOf: key)
         slots[slot] = Int32(id)
         if terms.count * 2 > slots.count { growSlots() }
@@ -187,6 +190,7 @@ final class PostingsPool {
         }
         state.lastDocID = docID
         state.docFreq += 1
+        state.positionCount &+= UInt32(positions.count)
         terms[termID] = state
         postingCount += 1
     }

@@ -5,8 +5,8 @@ import QuarrySystem
 /// end of a build and then removed. Never published, never read by another process or version.
 ///
 ///     RunFile   --> Magic "QRUN", RunEntry^TermCount, EndMarker
-///     RunEntry  --> KeyLength varint (> 0), Key bytes, DocFreq varint, LastDocID varint,
-///                   ByteCount varint, Postings bytes (ByteCount of them)
+///     RunEntry  --> KeyLength varint (> 0), Key bytes, DocFreq varint, PositionCount varint,
+///                   LastDocID varint, ByteCount varint, Postings bytes (ByteCount of them)
 ///     EndMarker --> 00 (a KeyLength of 0)
 ///     Postings  --> (DocDelta varint, TF varint, PositionDelta varint^TF)^DocFreq
 ///
@@ -14,6 +14,8 @@ import QuarrySystem
 /// - Entries are in key byte order (the terms file's order); a key is the field byte + the term.
 /// - Postings are the `PostingsPool` stream copied as is: DocDelta of the first posting is the
 ///   absolute doc id, so the runs of one build, written in doc order, concatenate per term.
+/// - PositionCount is the sum of the term's tfs in the run: the merge sizes the term's arrays
+///   exactly (no doubling growth for the largest terms, which set the merge's peak memory).
 /// - LastDocID (the term's last document in this run) lets runs be merged into a bigger run
 ///   without decoding: the next run's stream is appended with its first DocDelta rewritten from
 ///   absolute to relative (`RunFile.merge`, used when there are more runs than the merge fan-in).
@@ -21,7 +23,7 @@ import QuarrySystem
 ///   whole generation directory, a crashed one is removed by the next build.
 ///
 /// Example: run with "\u{1}cat" in doc 7 at positions 4, 9:
-/// `51 52 55 4E | 04 01 63 61 74 01 07 04 07 02 04 05 | 00`.
+/// `51 52 55 4E | 04 01 63 61 74 01 02 07 04 07 02 04 05 | 00`.
 enum RunFile {
     static let magic: [UInt8] = Array("QRUN".utf8)
 
@@ -40,6 +42,7 @@ enum RunFile {
             postings.removeAll(keepingCapacity: true)
             pool.copyPostings(termID, into: &postings)
             buffer.appendVarInt(Int(pool.terms[termID].docFreq))
+            buffer.appendVarInt(Int(pool.terms[termID].positionCount))
             buffer.appendVarInt(Int(pool.terms[termID].lastDocID))
             buffer.appendVarInt(postings.count)
             buffer.append(contentsOf: postings)
@@ -65,6 +68,7 @@ extension RunFile {
         while let group = try queue.nextGroup() {
             merged.removeAll(keepingCapacity: true)
             var docFreq = 0
+            var positionCount = 0
             var lastDocID = 0
             for (n, index) in group.indexes.enumerated() {
                 let source = sources[index]
@@ -93,11 +97,13 @@ extension RunFile {
                     merged.append(contentsOf: stream[offset...])
                 }
                 docFreq += source.docFreq
+                positionCount += source.positionCount
                 lastDocID = source.lastDocID
             }
             buffer.appendVarInt(group.key.count)
             buffer.append(contentsOf: group.key)
             buffer.appendVarInt(docFreq)
+            buffer.appendVarInt(positionCount)
             buffer.appendVarInt(lastDocID)
             buffer.appendVarInt(merged.count)
             buffer.append(contentsOf: merged)
@@ -115,6 +121,8 @@ protocol MergeSource: AnyObject {
     /// The current term's key; empty when the source is exhausted.
     var key: [UInt8] { get }
     var docFreq: Int { get }
+    /// The current term's positions (sum of its tfs) in this source.
+    var positionCount: Int { get }
     /// The current term's last doc id.
     var lastDocID: Int { get }
     /// Appends the current term's postings stream to `out`.
@@ -133,6 +141,7 @@ final class RunReader: MergeSource {
     private var fileOffset = 0
     private(set) var key: [UInt8] = []
     private(set) var docFreq = 0
+    private(set) var positionCount = 0
     private(set) var lastDocID = 0
     private var postingsByteCount = 0
 
@@ -204,6 +213,7 @@ final class RunReader: MergeSource {
         guard keyLength <= 1 << 16 else { throw corrupt("key length \(keyLength)") }
         try readBytes(keyLength, into: &key)
         docFreq = try readVarInt()
+        positionCount = try readVarInt()
         lastDocID = try readVarInt()
         postingsByteCount = try readVarInt()
     }
@@ -216,6 +226,7 @@ final class PoolSource: MergeSource {
     private var index = -1
     private(set) var key: [UInt8] = []
     private(set) var docFreq = 0
+    private(set) var positionCount = 0
     private(set) var lastDocID = 0
 
     init(pool: PostingsPool) throws {
@@ -235,6 +246,7 @@ final class PoolSource: MergeSource {
         let termID = Int(order[index])
         pool.withKey(termID) { key.append(contentsOf: $0) }
         docFreq = Int(pool.terms[termID].docFreq)
+        positionCount = Int(pool.terms[termID].positionCount)
         lastDocID = Int(pool.terms[termID].lastDocID)
     }
 }
