@@ -67,6 +67,8 @@ public enum IndexBuilder {
         let number = (try directory.generations().last?.number ?? 0) + 1
         let name = IndexDirectory.generationName(number)
         let generationPath = directory.generationPath(name)
+        // Large buffers (pool pages, a big term's arrays) go back to the kernel when freed.
+        ProcessMemory.mapAllocations(atLeast: 256 << 10)
         let threads = options.threads > 0 ? options.threads : max(1, ProcessInfo.processInfo.activeProcessorCount)
         var analyzers: [Analyzer] = []
         do {

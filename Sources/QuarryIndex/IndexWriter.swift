@@ -122,6 +122,7 @@ public final class IndexWriter {
         try RunFile.write(pool, to: path)
         pool.reset(tableLimit: poolLimit / 2)
         pool.trim(to: poolLimit)
+        ProcessMemory.trim()
     }
 
     /// Raw and compressed bytes of stored fields (valid after `finish`).
@@ -171,6 +172,7 @@ public final class IndexWriter {
         let readBuffers = memoryBytes / 8
         if !runPaths.isEmpty && pool.usedByteCount + lengthBytes + readBuffers > memoryBytes { try spill() }
         pool.trim(to: pool.usedByteCount)
+        ProcessMemory.trim()
         try reduceRuns(toAtMost: max(2, min(Self.maxFanIn, readBuffers / Self.minReadBuffer)), readBuffers: readBuffers)
         let bufferPerRun = min(1 << 20, max(Self.minReadBuffer, readBuffers / max(1, runPaths.count)))
         var sources: [MergeSource] = []

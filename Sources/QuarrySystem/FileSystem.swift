@@ -241,3 +241,28 @@ public final class RandomAccessFile {
 
     deinit { if fd >= 0 { close(fd) } }
 }
+
+/// glibc malloc tuning for processes whose memory must track a budget (the indexer).
+public enum ProcessMemory {
+    /// Allocations of `byteCount` or more get their own mmap and go back to the kernel when
+    /// freed. glibc otherwise raises this threshold after each large free (up to 32 MiB), so
+    /// freed buffers of up to 32 MiB stay resident in the heap and count in the peak RSS.
+    public static func mapAllocations(atLeast byteCount: Int) {
+        #if canImport(Glibc)
+        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD, <malloc.h> */, Int32(clamping: byteCount))
+        #endif
+    }
+
+    /// Returns the heap's free pages to the kernel (`malloc_trim(0)`); a few ms on a large heap.
+    public static func trim() {
+        #if canImport(Glibc)
+        _ = glibcMallocTrim(0)
+        #endif
+    }
+}
+
+#if canImport(Glibc)
+// <malloc.h> is not part of the Glibc module: declared here with glibc's C signatures.
+@_silgen_name("mallopt") private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+@_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
+#endif

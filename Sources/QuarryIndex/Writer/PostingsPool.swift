@@ -5,8 +5,9 @@
 /// Layout in memory (nothing here reaches the final index files; a spilled run copies the
 /// bytes into a run file, see RunFile.swift):
 ///
-///     page     64 KiB, allocated once and reused after a spill; an address is a UInt32
-///              (pageIndex << 16 | offset), so the pool holds at most 4 GiB
+///     page     256 KiB (at the indexer's mmap threshold, so a freed page leaves the RSS),
+///              allocated once and reused after a spill; an address is a UInt32
+///              (pageIndex << 18 | offset), so the pool holds at most 4 GiB
 ///     slice    `sliceByteCounts[level]` bytes: data, then a 4-byte little-endian address of
 ///              the next slice (written when the slice fills). A term's first slice is level 0
 ///              (8 bytes: 4 data + 4 link); each next slice is one level larger, up to 4 KiB,
@@ -18,8 +19,9 @@
 ///
 /// Example: doc 7 with positions 4, 9 then doc 11 with position 2 is `07 02 04 05 | 04 01 02`.
 final class PostingsPool {
-    static let pageShift = 16
+    static let pageShift = 18
     static let pageByteCount = 1 << pageShift
+    static let offsetMask = UInt32(pageByteCount - 1)
     /// Slice sizes by level (data + 4-byte link).
     static let sliceByteCounts: [UInt32] = [8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096]
     /// Bytes of one term table entry (`TermState`), for the accounting.
@@ -204,7 +206,7 @@ final class PostingsPool {
             v >>= 7
             let address = state.writeAddress
             // Safe: writeAddress < sliceEnd, inside a slice of an allocated page.
-            pages[Int(address >> UInt32(Self.pageShift))][Int(address & 0xFFFF)] = v == 0 ? byte & 0x7F : byte | 0x80
+            pages[Int(address >> UInt32(Self.pageShift))][Int(address & Self.offsetMask)] = v == 0 ? byte & 0x7F : byte | 0x80
             state.writeAddress = address + 1
             if v == 0 { return }
         }
@@ -215,7 +217,7 @@ final class PostingsPool {
         let address = allocateSlice(level: Int(level))
         let link = state.sliceEnd
         let page = pages[Int(link >> UInt32(Self.pageShift))]
-        for i in 0..<4 { page[Int(link & 0xFFFF) + i] = UInt8(truncatingIfNeeded: address >> UInt32(8 * i)) }
+        for i in 0..<4 { page[Int(link & Self.offsetMask) + i] = UInt8(truncatingIfNeeded: address >> UInt32(8 * i)) }
         state.writeAddress = address
         state.sliceEnd = address + Self.sliceByteCounts[Int(level)] - 4
         state.level = level
@@ -254,13 +256,13 @@ final class PostingsPool {
         while true {
             let dataEnd = address + Self.sliceByteCounts[level] - 4
             let page = pages[Int(address >> UInt32(Self.pageShift))]
-            let start = Int(address & 0xFFFF)
+            let start = Int(address & Self.offsetMask)
             if state.writeAddress >= address && state.writeAddress <= dataEnd {
                 out.append(contentsOf: UnsafeBufferPointer(start: page + start, count: Int(state.writeAddress - address)))
                 return
             }
             out.append(contentsOf: UnsafeBufferPointer(start: page + start, count: Int(dataEnd - address)))
-            let linkOffset = Int(dataEnd & 0xFFFF)
+            let linkOffset = Int(dataEnd & Self.offsetMask)
             var next: UInt32 = 0
             for i in 0..<4 { next |= UInt32(page[linkOffset + i]) << UInt32(8 * i) }
             address = next
