@@ -91,6 +91,7 @@ public enum IndexBuilder {
                                      encoderThreads: ProcessInfo.processInfo.environment["QUARRY_INDEX_ENCODERS"].flatMap { Int($0) } ?? threads)
         defer { writer.removeTemporaryFiles() }
         let pipeline = IndexPipeline(reader: reader, analyzers: analyzers)
+        analyzers = []
         pipeline.start()
         defer { pipeline.stop() }
         var badRecords = 0

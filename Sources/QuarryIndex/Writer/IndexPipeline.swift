@@ -18,7 +18,7 @@ final class IndexPipeline {
     static let batchByteCount = 1 << 20
 
     private let reader: DocumentReader
-    private let analyzers: [Analyzer]
+    private var analyzers: [Analyzer]
     private let inFlightLimit: Int
     private let tickets: DispatchSemaphore
     private let condition = NSCondition()
@@ -43,6 +43,7 @@ final class IndexPipeline {
         for (index, analyzer) in analyzers.enumerated() {
             spawn(name: "quarry-analyze-\(index)") { [self] in workLoop(BatchAnalyzer(analyzer: analyzer)) }
         }
+        analyzers = [] // each worker owns its analyzer: the caches go when the threads end
     }
 
     private func spawn(name: String, _ body: @escaping () -> Void) {

@@ -124,6 +124,18 @@ struct PostingsMerger {
             var term = EncodeChunk.Term(key: key)
             let docCount = group.indexes.reduce(0) { $0 + sources[$1].docFreq }
             let positionCount = group.indexes.reduce(0) { $0 + sources[$1].positionCount }
+            // A term larger than a chunk is alone in memory: the chunks before it are written
+            // first, and it is written before the next term is decoded. So the merge holds at
+            // most one large term (the documented part of the peak outside the budget).
+            let isLarge = docCount + positionCount >= chunkPositionCount
+            if isLarge {
+                if !chunk.terms.isEmpty {
+                    encoders.submit(chunk)
+                    submitted += 1
+                    chunk = EncodeChunk(sequence: submitted)
+                }
+                while written < submitted { try writeNext(&dictionary) }
+            }
             term.docIDs.reserveCapacity(docCount)
             term.termFrequencies.reserveCapacity(docCount)
             term.positions.reserveCapacity(positionCount)
@@ -143,11 +155,15 @@ struct PostingsMerger {
             chunk.positionCount += term.positions.count
             chunk.docCount += term.docIDs.count
             chunk.terms.append(term)
-            if chunk.positionCount + chunk.docCount >= chunkPositionCount || chunk.terms.count >= 4096 {
+            if isLarge || chunk.positionCount + chunk.docCount >= chunkPositionCount || chunk.terms.count >= 4096 {
                 encoders.submit(chunk)
                 submitted += 1
                 chunk = EncodeChunk(sequence: submitted)
-                if submitted - written > encoders.inFlightLimit { try writeNext(&dictionary) }
+                if isLarge {
+                    while written < submitted { try writeNext(&dictionary) }
+                } else if submitted - written > encoders.inFlightLimit {
+                    try writeNext(&dictionary)
+                }
             }
         }
         if !chunk.terms.isEmpty {
