@@ -36,6 +36,8 @@ public struct TermDictionaryWriter {
     private var blockCountOffset = 0
     private var previousKey: [UInt8] = []
     private var previousInfo = TermPostingsInfo(docFreq: 0, postingsOffset: 0, positionsOffset: 0)
+    /// Body bytes already handed out by `takeCompletedBytes()`.
+    private var drainedByteCount = 0
     /// Terms added so far.
     public private(set) var termCount = 0
 
@@ -48,7 +50,7 @@ public struct TermDictionaryWriter {
                      "terms must be added in strictly increasing order")
         if termsInBlock == TermDictionaryFormat.blockTermCount { closeBlock() }
         if termsInBlock == 0 {
-            blockOffsets.append(UInt64(FileFrame.headerByteCount + body.count))
+            blockOffsets.append(UInt64(FileFrame.headerByteCount + drainedByteCount + body.count))
             firstKeyStarts.append(UInt32(firstKeys.count))
             firstKeys.append(contentsOf: key)
             blockCountOffset = body.count
@@ -81,10 +83,26 @@ public struct TermDictionaryWriter {
         termsInBlock = 0
     }
 
-    /// The complete body (blocks, block index, index offset).
+    /// Hands out the body bytes of every closed block (to write them now), so that the writer
+    /// holds only the open block and the block index: memory no longer grows with the vocabulary.
+    /// The bytes returned across calls, then `finish()`'s, concatenate to the same body.
+    public mutating func takeCompletedBytes() -> [UInt8] {
+        let end = termsInBlock > 0 ? blockCountOffset : body.count
+        guard end > 0 else { return [] }
+        let completed = Array(body.bytes[0..<end])
+        let open = Array(body.bytes[end...])
+        body.removeAll(keepingCapacity: true)
+        body.append(contentsOf: open)
+        drainedByteCount += end
+        blockCountOffset -= end
+        return completed
+    }
+
+    /// The rest of the body (blocks not yet taken, block index, index offset); the whole body
+    /// when `takeCompletedBytes()` was never called.
     public mutating func finish() -> [UInt8] {
         if termsInBlock > 0 { closeBlock() }
-        let indexOffset = UInt64(FileFrame.headerByteCount + body.count)
+        let indexOffset = UInt64(FileFrame.headerByteCount + drainedByteCount + body.count)
         body.appendUInt32(UInt32(blockOffsets.count))
         body.appendUInt64(UInt64(termCount))
         for offset in blockOffsets { body.appendUInt64(offset) }

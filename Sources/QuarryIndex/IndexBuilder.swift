@@ -10,6 +10,10 @@ public struct BuildOptions: Sendable {
     public var strict = false
     /// Input limits (largest record).
     public var inputLimits: InputLimits = .default
+    /// Memory budget for in-memory postings and per-document tables (see IndexWriter).
+    public var memoryBytes = 512 << 20
+    /// Analysis threads (the reader and the inverter run beside them); 0 = one per core.
+    public var threads = 0
     public init() {}
 }
 
@@ -34,6 +38,14 @@ public struct BuildSummary: Sendable {
     public var storedCompressedBytes: Int
     public var published: Bool
     public var removedGenerations: [String]
+    /// Sorted runs spilled to disk and merged (0 when everything fit in the budget).
+    public var runs: Int
+    /// Analysis threads used.
+    public var threads: Int
+    /// Input bytes read (compressed size for .gz/.zst sources).
+    public var bytesRead: Int
+    /// The most bytes the memory budget accounted at once.
+    public var peakAccountedBytes: Int
 }
 
 /// The whole indexer run: lock, read every source, write a generation, publish it atomically.
@@ -55,9 +67,12 @@ public enum IndexBuilder {
         let number = (try directory.generations().last?.number ?? 0) + 1
         let name = IndexDirectory.generationName(number)
         let generationPath = directory.generationPath(name)
-        let analyzer: Analyzer
+        // Large buffers (pool pages, a big term's arrays) go back to the kernel when freed.
+        ProcessMemory.mapAllocations(atLeast: 256 << 10)
+        let threads = options.threads > 0 ? options.threads : max(1, ProcessInfo.processInfo.activeProcessorCount)
+        var analyzers: [Analyzer] = []
         do {
-            analyzer = try Analyzer(settings: options.analyzer)
+            for _ in 0..<threads { analyzers.append(try Analyzer(settings: options.analyzer)) }
         } catch {
             throw IndexError(.io, "analyzer: \(error)")
         }
@@ -71,30 +86,53 @@ public enum IndexBuilder {
         defer {
             if !published { try? FileSystem.removeTree(generationPath) }
         }
-        let writer = try IndexWriter(directory: generationPath, generation: number, analyzer: analyzer)
+        let writer = try IndexWriter(directory: generationPath, generation: number, analyzerSettings: options.analyzer,
+                                     memoryBytes: options.memoryBytes,
+                                     encoderThreads: ProcessInfo.processInfo.environment["QUARRY_INDEX_ENCODERS"].flatMap { Int($0) } ?? threads)
+        defer { writer.removeTemporaryFiles() }
+        let pipeline = IndexPipeline(reader: reader, analyzers: analyzers)
+        analyzers = []
+        pipeline.start()
+        defer { pipeline.stop() }
         var badRecords = 0
         var seen = 0
-        while let next = try nextRecord(reader) {
-            seen += 1
-            switch next {
-            case .success(let document):
-                if try !writer.add(document) {
+        var sequence = 0
+        while true {
+            let batch = pipeline.next(after: sequence)
+            sequence += 1
+            for (index, record) in batch.records.enumerated() {
+                seen += 1
+                switch record {
+                case .success(let document):
+                    if try !writer.add(document, record: index, of: batch) {
+                        badRecords += 1
+                        onBadRecord(BadRecord(origin: document.origin, reason: "duplicate id '\(document.id)'"))
+                    }
+                case .failure(let bad):
                     badRecords += 1
-                    onBadRecord(BadRecord(origin: document.origin, reason: "duplicate id '\(document.id)'"))
+                    onBadRecord(bad)
                 }
-            case .failure(let bad):
-                badRecords += 1
-                onBadRecord(bad)
+                if seen % BuildProgress.interval == 0 {
+                    onProgress(BuildProgress(documents: writer.docCount, badRecords: badRecords, bytesRead: batch.bytesRead,
+                                             totalBytes: reader.totalBytes, seconds: Date().timeIntervalSince(start)))
+                }
             }
-            if seen % BuildProgress.interval == 0 {
-                onProgress(BuildProgress(documents: writer.docCount, badRecords: badRecords, bytesRead: reader.bytesRead,
-                                         totalBytes: reader.totalBytes, seconds: Date().timeIntervalSince(start)))
+            pipeline.release()
+            if let error = batch.error {
+                if let error = error as? IndexError { throw error }
+                throw IndexError(.io, "\(error)")
             }
+            if batch.isLast { break }
         }
+        pipeline.stop()
         if options.strict && badRecords > 0 {
             throw IndexError(.badRecords, "\(badRecords) bad record\(badRecords == 1 ? "" : "s") and --strict: nothing published; \(directory.path)/CURRENT is unchanged")
         }
+        let finishStart = Date()
         let meta = try writer.finish()
+        if ProcessInfo.processInfo.environment["QUARRY_INDEX_TIMING"] != nil {
+            FileHandle.standardError.write(Data("timing: read+invert \(finishStart.timeIntervalSince(start)) s, finish \(Date().timeIntervalSince(finishStart)) s\n".utf8))
+        }
         try directory.publish(name)
         published = true
         let removed = (try? directory.removeUnusedGenerations()) ?? []
@@ -103,16 +141,7 @@ public enum IndexBuilder {
                             fileBytes: meta.files.mapValues(\.bytes),
                             storedRawBytes: writer.storedByteCounts.raw,
                             storedCompressedBytes: writer.storedByteCounts.compressed,
-                            published: true, removedGenerations: removed)
-    }
-
-    private static func nextRecord(_ reader: DocumentReader) throws -> Result<SourceDocument, BadRecord>? {
-        do {
-            return try reader.next()
-        } catch let error as IndexError {
-            throw error
-        } catch {
-            throw IndexError(.io, "\(error)")
-        }
+                            published: true, removedGenerations: removed,
+                            runs: writer.runCount, threads: threads, bytesRead: reader.bytesRead, peakAccountedBytes: writer.peakAccountedBytes)
     }
 }

@@ -105,6 +105,12 @@ public final class InputFile {
         }
     }
 
+    /// Hints the kernel that the file will be read once and need not stay cached
+    /// (`POSIX_FADV_DONTNEED` over what was read so far); harmless if ignored.
+    public func dropCachedPages() {
+        if descriptor >= 0 { _ = posix_fadvise(descriptor, 0, 0, Int32(POSIX_FADV_DONTNEED)) }
+    }
+
     /// `fstat` of the open descriptor.
     public func status() throws -> FileStatus {
         var st = stat()

@@ -159,6 +159,20 @@ public final class OutputFile {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// Writes the buffered bytes to the kernel (no fsync): a `RandomAccessFile` on the same
+    /// path then sees everything written so far.
+    public func flushBuffer() throws {
+        try flush()
+    }
+
+    /// Flushes and closes without fsync: for temporary files that never outlive the process's
+    /// own use of them (spilled runs), where durability buys nothing.
+    public func closeWithoutSync() throws {
+        try flush()
+        close(fd)
+        fd = -1
+    }
+
     /// Flushes, fsyncs and closes the file.
     public func finish() throws {
         try flush()
@@ -201,3 +215,54 @@ public final class FileLock {
 
     deinit { release() }
 }
+
+/// A file opened read-only for positioned reads (`pread`), e.g. temporary files the indexer reads
+/// back while it is still writing them. Closed on deinit.
+public final class RandomAccessFile {
+    public let path: String
+    private var fd: Int32
+
+    public init(path: String) throws {
+        self.path = path
+        fd = try retryingEINTR("open", path: path) { open(path, O_RDONLY | O_CLOEXEC) }
+    }
+
+    /// Reads exactly `buffer.count` bytes at `offset`; throws on a short read (end of file).
+    public func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
+        var done = 0
+        while done < buffer.count {
+            let got = try retryingEINTR("pread", path: path) {
+                pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            }
+            if got == 0 { throw SystemError(errno: EIO, call: "pread (short read at \(offset + done))", path: path) }
+            done += got
+        }
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+}
+
+/// glibc malloc tuning for processes whose memory must track a budget (the indexer).
+public enum ProcessMemory {
+    /// Allocations of `byteCount` or more get their own mmap and go back to the kernel when
+    /// freed. glibc otherwise raises this threshold after each large free (up to 32 MiB), so
+    /// freed buffers of up to 32 MiB stay resident in the heap and count in the peak RSS.
+    public static func mapAllocations(atLeast byteCount: Int) {
+        #if canImport(Glibc)
+        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD, <malloc.h> */, Int32(clamping: byteCount))
+        #endif
+    }
+
+    /// Returns the heap's free pages to the kernel (`malloc_trim(0)`); a few ms on a large heap.
+    public static func trim() {
+        #if canImport(Glibc)
+        _ = glibcMallocTrim(0)
+        #endif
+    }
+}
+
+#if canImport(Glibc)
+// <malloc.h> is not part of the Glibc module: declared here with glibc's C signatures.
+@_silgen_name("mallopt") private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+@_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
+#endif

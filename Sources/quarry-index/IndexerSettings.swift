@@ -7,6 +7,8 @@ struct IndexerSettings {
     var indexPath: String
     var analyzer: AnalyzerSettings
     var maxRecordBytes: Int
+    /// Memory budget for the build ([indexer] memory, or --memory).
+    var memoryBytes: Int
     /// quarryd's socket, to ask it to reload after publishing.
     var socketPath: String
 
@@ -18,6 +20,7 @@ struct IndexerSettings {
         if let languageOverride { analyzer.language = languageOverride }
         return IndexerSettings(indexPath: indexOverride ?? configuration.index.dir, analyzer: analyzer,
                                maxRecordBytes: configuration.indexer.maxRecordBytes,
+                               memoryBytes: configuration.indexer.memoryBytes,
                                socketPath: configuration.daemon.socket)
     }
 }

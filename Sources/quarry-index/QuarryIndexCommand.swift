@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import QuarryAnalysis
 import QuarryIndex
+import QuarrySystem
 
 /// `quarry-index`: reads documents, writes a new index generation, publishes it atomically.
 @main
@@ -40,6 +41,12 @@ struct QuarryIndexCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not ask a running quarryd to reload after publishing.")
     var noReload = false
 
+    @Option(name: .long, help: ArgumentHelp("Memory budget, e.g. 512M, 2G (default: [indexer] memory of the config, 512M). Peak RSS stays within the budget plus a constant; see Config/quarry.toml.", valueName: "size"))
+    var memory: String?
+
+    @Option(name: .long, help: "Analysis threads (default: one per core); the reader and the writer run beside them.")
+    var threads: Int?
+
     @Argument(help: "Input sources.")
     var sources: [String] = []
 
@@ -59,6 +66,10 @@ struct QuarryIndexCommand: ParsableCommand {
 
     func validate() throws {
         if sources.isEmpty { throw ValidationError("give at least one SOURCE (a .jsonl file, '-', or a directory)") }
+        if let memory, Self.parseByteSize(memory) == nil {
+            throw ValidationError("--memory must be a size such as 512M, 2G or 1048576 (at least 1M), not '\(memory)'")
+        }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256") }
     }
 
     func run() throws {
@@ -73,6 +84,8 @@ struct QuarryIndexCommand: ParsableCommand {
         options.analyzer = settings.analyzer
         options.strict = strict
         options.inputLimits.maxRecordBytes = settings.maxRecordBytes
+        options.memoryBytes = memory.flatMap(Self.parseByteSize) ?? settings.memoryBytes
+        options.threads = threads ?? 0
         let progress = ProgressReporter(enabled: !quiet)
         var badShown = 0
         let maxBadShown = 1000
@@ -94,9 +107,12 @@ struct QuarryIndexCommand: ParsableCommand {
                 let total = summary.fileBytes.values.reduce(0, +)
                 let rate = summary.seconds > 0 ? Double(summary.documents) / summary.seconds : 0
                 let ratio = summary.storedCompressedBytes > 0 ? Double(summary.storedRawBytes) / Double(summary.storedCompressedBytes) : 0
+                let megabytesPerSecond = summary.seconds > 0 ? Double(summary.bytesRead) / 1_048_576 / summary.seconds : 0
+                let peak = FileSystem.peakResidentKiB().map { formatBytes($0 * 1024) } ?? "?"
                 print("published \(summary.generation) in \(settings.indexPath): \(summary.documents) documents, "
                       + "\(summary.badRecords) bad records skipped, \(formatBytes(total)) in \(String(format: "%.1f", summary.seconds)) s "
-                      + "(\(Int(rate)) docs/s; stored fields LZ4 ratio \(String(format: "%.2f", ratio)))")
+                      + "(\(Int(rate)) docs/s, \(String(format: "%.1f", megabytesPerSecond)) MiB/s; stored fields LZ4 ratio \(String(format: "%.2f", ratio)); "
+                      + "\(summary.threads) analysis threads, \(summary.runs) runs spilled, peak RSS \(peak), budget \(formatBytes(options.memoryBytes)))")
             }
             if !noReload {
                 let message = DaemonReloader.reload(socketPath: socket ?? settings.socketPath)
@@ -111,6 +127,25 @@ struct QuarryIndexCommand: ParsableCommand {
             FileHandle.standardError.write(Data("quarry-index: \(error)\n".utf8))
             throw ExitCode(1)
         }
+    }
+}
+
+extension QuarryIndexCommand {
+    /// "512M", "2G", "64K", "1GiB" or a number of bytes (binary suffixes); nil if malformed or < 1 MiB.
+    static func parseByteSize(_ text: String) -> Int? {
+        var digits = Substring(text.trimmingCharacters(in: .whitespaces).uppercased())
+        if digits.hasSuffix("IB") { digits = digits.dropLast(2) } else if digits.hasSuffix("B") { digits = digits.dropLast() }
+        var shift = 0
+        switch digits.last {
+        case "K": shift = 10
+        case "M": shift = 20
+        case "G": shift = 30
+        case "T": shift = 40
+        default: shift = 0
+        }
+        if shift > 0 { digits = digits.dropLast() }
+        guard let number = Int(digits), number >= 0, number <= (Int.max >> shift), number << shift >= 1 << 20 else { return nil }
+        return number << shift
     }
 }
 
