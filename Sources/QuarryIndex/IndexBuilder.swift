@@ -88,6 +88,7 @@ public enum IndexBuilder {
         }
         let writer = try IndexWriter(directory: generationPath, generation: number, analyzerSettings: options.analyzer,
                                      memoryBytes: options.memoryBytes,
+                                     // QUARRY_INDEX_ENCODERS: merge encoder threads, for experiments only.
                                      encoderThreads: ProcessInfo.processInfo.environment["QUARRY_INDEX_ENCODERS"].flatMap { Int($0) } ?? threads)
         defer { writer.removeTemporaryFiles() }
         let pipeline = IndexPipeline(reader: reader, analyzers: analyzers)

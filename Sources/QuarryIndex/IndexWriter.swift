@@ -11,16 +11,18 @@ import QuarrySystem
 /// (RunFile.swift). `finish()` merges the runs and the pool into the final files.
 ///
 /// Memory (`memoryBytes`, the budget) counts, exactly, what grows with the input:
-/// - while adding: the pool (pages, term table, keys) + the id registry (8 bytes per document,
-///   IDRegistry.swift); the pool's share is the budget minus the registry, but at least a quarter
-///   of the budget (so a budget too small for the document count is exceeded by at most the
-///   registry's 8 bytes per document beyond 3/4 of the budget: 64 MiB holds 6 M documents);
+/// - while adding: the pool (pages, term table and the sort a spill makes of it, keys) + the id
+///   registry (8 bytes per document, IDRegistry.swift); the pool's share is the budget minus the
+///   registry, but at least a quarter of the budget (so a budget too small for the document
+///   count is exceeded by at most the registry's 8 bytes per document beyond 3/4 of the budget:
+///   64 MiB holds 6 M documents);
 /// - while merging: the field lengths (4 bytes per document per field), the run read buffers
 ///   (1/8 of the budget in all), and the pool if it still fits (otherwise it is spilled first).
-/// Outside the budget, a constant documented in Config/quarry.toml: the process itself, the
-/// analyzers' caches, the batches in flight, 1 MiB output buffers, and, during the merge, the
-/// arrays of the largest single term (`PostingsEncoder` takes a whole term: 8 bytes per document
-/// plus 4 per position, plus its encoded bytes).
+/// Outside the budget, a constant documented in Config/quarry.toml (96 MiB; up to 80 measured): the
+/// process itself, the analyzers' caches, the batches in flight, 1 MiB output buffers, the
+/// merge's encode chunks (W + 3 of at most min(budget / 1024, 256 Ki) positions); and, during
+/// the merge, the arrays of the largest single term (`PostingsEncoder` takes a whole term:
+/// 8 bytes per document plus 4 per position, plus its encoded bytes), held alone.
 ///
 /// Not thread-safe: one inverter thread (see IndexPipeline for the threads around it).
 public final class IndexWriter {

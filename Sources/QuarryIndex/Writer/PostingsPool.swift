@@ -74,14 +74,19 @@ final class PostingsPool {
     /// Bytes of this run: pages in use + `tableByteCount`. The budget compares with this.
     var usedByteCount: Int { pagesInUse * Self.pageByteCount + tableByteCount }
 
-    /// The hash slots, term table and key bytes, with the arrays counted at the capacity their
+    /// The hash slots, term table (and the sort a spill makes of it) and key bytes, with the
+    /// arrays counted at the capacity their
     /// doubling growth gives (the next power of two of the count, kept across `reset`), not at
     /// `Array.capacity`: that one comes from malloc_usable_size, which depends on which thread
     /// freed what, and the spill points must not depend on thread timing (byte-identical runs).
     private var tableByteCount: Int {
-        slots.count * 4 + Self.grownCapacity(max(terms.count, keptTermCount)) * Self.termStateByteCount
+        slots.count * 4 + Self.grownCapacity(max(terms.count, keptTermCount)) * (Self.termStateByteCount + Self.spillByteCountPerTerm)
             + Self.grownCapacity(max(keyArena.count, keptKeyByteCount))
     }
+    /// Bytes per term that a spill or the merge allocates to sort the terms (`sortedTermIDs`:
+    /// a 16-byte entry, then a 4-byte id), counted in advance so that they fit in the budget.
+    static let spillByteCountPerTerm = 20
+
     /// Counts before the last `reset` that kept the tables' capacity.
     private var keptTermCount = 0
     private var keptKeyByteCount = 0
