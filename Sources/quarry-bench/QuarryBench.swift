@@ -3,8 +3,8 @@ import QuarryIndex
 import QuarrySearch
 
 /// `quarry-bench`: times queries in process against an index (no socket, no JSON), the way the
-/// anchors harness times the in-process engines: per query the median of `rounds` runs, then
-/// p50 / p90 / p99 over queries. For profiling (`perf`, `valgrind --tool=callgrind`) too.
+/// anchors harness times the in-process engines: one warm-up round, then `rounds` rounds over
+/// all queries; per query the median of its rounds, then p50 / p90 / p99 over queries. For profiling (`perf`, `valgrind --tool=callgrind`) too.
 ///
 ///     quarry-bench INDEX_DIR QUERIES.txt [union|intersection|phrase] [rounds] [--count] [--slowest]
 ///     quarry-bench INDEX_DIR --stats          bits per doc id and per tf, bytes per file
@@ -57,35 +57,34 @@ struct QuarryBench {
         // QUARRY_BENCH_GAP_US: idle time before each query, as a client's think time leaves it.
         let gapMicroseconds = Int(ProcessInfo.processInfo.environment["QUARRY_BENCH_GAP_US"] ?? "") ?? 0
         for query in queries { _ = try? searcher.search(query, options: options) }  // warm-up
-        var medians: [Double] = []
-        var perQuery: [(Double, String, Int, String)] = []
-        var hits = 0
-        for query in queries {
-            var samples: [Double] = []
-            for _ in 0..<rounds {
+        // Rounds outside, queries inside, as the anchors harness does: a query's postings are
+        // not still in cache from its previous run (300 other queries ran in between).
+        var samples = [[Double]](repeating: [], count: queries.count)
+        for _ in 0..<rounds {
+            for (index, query) in queries.enumerated() {
                 if gapMicroseconds > 0 { usleep(UInt32(gapMicroseconds)) }
                 let start = DispatchTime.now().uptimeNanoseconds
-                let results = try searcher.search(query, options: options)
-                samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
-                hits = results.hits.count
-            }
-            _ = hits
-            samples.sort()
-            medians.append(samples[samples.count / 2])
-            if showSlowest {
-                let results = try searcher.search(query, options: options)
-                perQuery.append((samples[samples.count / 2], query, results.total, results.algorithm))
+                _ = try searcher.search(query, options: options)
+                samples[index].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
             }
         }
-        for (micros, query, total, algorithm) in perQuery.sorted(by: { $0.0 > $1.0 }).prefix(8) {
-            print(String(format: "%9.1f us  %8d hits  %@  %@", micros, total, algorithm, query))
+        let medians: [Double] = samples.map { $0.sorted()[$0.count / 2] }
+        if showSlowest {
+            var perQuery: [(Double, String, Int, String)] = []
+            for (index, query) in queries.enumerated() {
+                let results = try searcher.search(query, options: options)
+                perQuery.append((medians[index], query, results.total, results.algorithm))
+            }
+            for (micros, query, total, algorithm) in perQuery.sorted(by: { $0.0 > $1.0 }).prefix(8) {
+                print(String(format: "%9.1f us  %8d hits  %@  %@", micros, total, algorithm, query))
+            }
         }
         if let dump = ProcessInfo.processInfo.environment["QUARRY_BENCH_DUMP"] {
             let lines = zip(queries, medians).map { String(format: "%.2f\t%@", $0.1, $0.0) }.joined(separator: "\n")
             try (lines + "\n").write(toFile: dump, atomically: true, encoding: .utf8)
         }
-        medians.sort()
-        func percentile(_ p: Double) -> Double { medians[min(medians.count - 1, Int((p * Double(medians.count - 1)).rounded()))] }
+        let sortedMedians = medians.sorted()
+        func percentile(_ p: Double) -> Double { sortedMedians[min(sortedMedians.count - 1, Int((p * Double(sortedMedians.count - 1)).rounded()))] }
         print(String(format: "%@%@: %d queries, p50 %.1f us, p90 %.1f us, p99 %.1f us, mean %.1f us",
                      mode, count ? "+count" : "", medians.count, percentile(0.5), percentile(0.9), percentile(0.99),
                      medians.reduce(0, +) / Double(medians.count)))
