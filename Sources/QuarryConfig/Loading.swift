@@ -219,21 +219,10 @@ enum Schema {
             bytes = value.int ?? 0
         case .string:
             let text = (value.string ?? "").trimmingCharacters(in: .whitespaces)
-            var digits = Substring(text.uppercased())
-            if digits.hasSuffix("IB") { digits = digits.dropLast(2) } else if digits.hasSuffix("B") { digits = digits.dropLast() }
-            var shift = 0
-            switch digits.last {
-            case "K": shift = 10
-            case "M": shift = 20
-            case "G": shift = 30
-            case "T": shift = 40
-            default: shift = 0
-            }
-            if shift > 0 { digits = digits.dropLast() }
-            guard let number = Int(digits), number >= 0, number <= (Int.max >> shift) else {
+            guard let parsed = ByteSize.parse(text) else {
                 throw SettingError(reason: "must be a size such as \"512M\" (K, M, G suffixes), not \"\(text)\"")
             }
-            bytes = number << shift
+            bytes = parsed
         default:
             throw typeMismatch("a size such as \"512M\"", value)
         }
@@ -282,5 +271,26 @@ struct KeyLocator {
             }
         }
         return nil
+    }
+}
+
+/// Sizes written as "512M", "2G", "64K", "1GiB" or a plain number of bytes (binary suffixes),
+/// as the config file and `quarry-index --memory` take them.
+public enum ByteSize {
+    /// The number of bytes, or nil when malformed or too large.
+    public static func parse(_ text: String) -> Int? {
+        var digits = Substring(text.trimmingCharacters(in: .whitespaces).uppercased())
+        if digits.hasSuffix("IB") { digits = digits.dropLast(2) } else if digits.hasSuffix("B") { digits = digits.dropLast() }
+        var shift = 0
+        switch digits.last {
+        case "K": shift = 10
+        case "M": shift = 20
+        case "G": shift = 30
+        case "T": shift = 40
+        default: shift = 0
+        }
+        if shift > 0 { digits = digits.dropLast() }
+        guard let number = Int(digits), number >= 0, number <= (Int.max >> shift) else { return nil }
+        return number << shift
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QuarryAnalysis
+import QuarryConfig
 import QuarryIndex
 import QuarrySystem
 
@@ -133,19 +134,8 @@ struct QuarryIndexCommand: ParsableCommand {
 extension QuarryIndexCommand {
     /// "512M", "2G", "64K", "1GiB" or a number of bytes (binary suffixes); nil if malformed or < 1 MiB.
     static func parseByteSize(_ text: String) -> Int? {
-        var digits = Substring(text.trimmingCharacters(in: .whitespaces).uppercased())
-        if digits.hasSuffix("IB") { digits = digits.dropLast(2) } else if digits.hasSuffix("B") { digits = digits.dropLast() }
-        var shift = 0
-        switch digits.last {
-        case "K": shift = 10
-        case "M": shift = 20
-        case "G": shift = 30
-        case "T": shift = 40
-        default: shift = 0
-        }
-        if shift > 0 { digits = digits.dropLast() }
-        guard let number = Int(digits), number >= 0, number <= (Int.max >> shift), number << shift >= 1 << 20 else { return nil }
-        return number << shift
+        guard let bytes = ByteSize.parse(text), bytes >= 1 << 20 else { return nil }
+        return bytes
     }
 }
 

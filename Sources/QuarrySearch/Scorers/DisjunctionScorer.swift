@@ -90,19 +90,13 @@ final class ConjunctionScorer: Scorer {
         docID = align(self.children[0].docID)
     }
 
-    /// Scores must beat this to matter (set by the collector once its heap is full).
-    private var minCompetitive = -Float.infinity
-    /// End of the last window whose block bound was checked (no need to check again inside it).
-    private var checkedUpTo: UInt32 = 0
-    private var checkedAny = false
+    /// Block-max AND: windows that cannot beat the collector's minimum are skipped.
+    private var window = CompetitiveWindow()
 
     override var supportsPruning: Bool { true }
 
     override func setMinCompetitiveScore(_ score: Float) {
-        if score > minCompetitive {
-            minCompetitive = score
-            checkedAny = false
-        }
+        window.raise(to: score)
     }
 
     override func blockBound(for target: UInt32) -> (bound: Float, lastDocID: UInt32) {
@@ -122,22 +116,12 @@ final class ConjunctionScorer: Scorer {
         var target = start
         let lead = children[0]
         outer: while target != PostingCursor.end {
-            if minCompetitive > -Float.infinity && (!checkedAny || target > checkedUpTo) {
-                // Skip whole windows of blocks whose summed bounds cannot beat the heap.
-                while target != PostingCursor.end {
-                    let window = blockBound(for: target)
-                    if window.bound > minCompetitive {
-                        checkedAny = true
-                        checkedUpTo = window.lastDocID
-                        break
-                    }
-                    target = window.lastDocID == PostingCursor.end ? PostingCursor.end : window.lastDocID + 1
-                }
-                if target == PostingCursor.end { break }
-            }
+            // Skip whole windows of blocks whose summed bounds cannot beat the heap.
+            target = window.firstCompetitive(from: target) { blockBound(for: $0) }
+            if target == PostingCursor.end { break }
             target = lead.advance(toAtLeast: target)
             if target == PostingCursor.end { break }
-            if minCompetitive > -Float.infinity && target > checkedUpTo { continue outer }
+            if window.isUnchecked(target) { continue outer }
             for child in children.dropFirst() {
                 let doc = child.advance(toAtLeast: target)
                 if doc != target {

@@ -29,18 +29,13 @@ final class PhraseScorer: Scorer {
         docID = find(0)
     }
 
-    /// Scores must beat this to matter (set by the collector once its heap is full).
-    private var minCompetitive = -Float.infinity
-    private var checkedUpTo: UInt32 = 0
-    private var checkedAny = false
+    /// Windows whose phrase bound cannot beat the collector's minimum are skipped.
+    private var window = CompetitiveWindow()
 
     override var supportsPruning: Bool { true }
 
     override func setMinCompetitiveScore(_ score: Float) {
-        if score > minCompetitive {
-            minCompetitive = score
-            checkedAny = false
-        }
+        window.raise(to: score)
     }
 
     /// A phrase occurs at most min(tf) times in a document, and the document's field is at
@@ -63,20 +58,10 @@ final class PhraseScorer: Scorer {
     private func find(_ start: UInt32) -> UInt32 {
         var target = start
         while target != PostingCursor.end {
-            if minCompetitive > -Float.infinity && (!checkedAny || target > checkedUpTo) {
-                while target != PostingCursor.end {
-                    let window = blockBound(for: target)
-                    if window.bound > minCompetitive {
-                        checkedAny = true
-                        checkedUpTo = window.lastDocID
-                        break
-                    }
-                    target = window.lastDocID == PostingCursor.end ? PostingCursor.end : window.lastDocID + 1
-                }
-                if target == PostingCursor.end { break }
-            }
+            target = window.firstCompetitive(from: target) { blockBound(for: $0) }
+            if target == PostingCursor.end { break }
             target = cursors[order[0]].advance(toAtLeast: target)
-            if minCompetitive > -Float.infinity && target != PostingCursor.end && target > checkedUpTo { continue }
+            if target != PostingCursor.end && window.isUnchecked(target) { continue }
             if target == PostingCursor.end { break }
             var aligned = true
             for index in order.dropFirst() {
