@@ -6,8 +6,6 @@ final class TermScorer: Scorer {
     let termWeight: TermWeight
     /// The field's lengths, indexed by doc id.
     private let lengths: UnsafePointer<UInt32>
-    /// Position of this scorer in its query's term list (canonical summation order).
-    var ordinal = 0
     private var cachedBlock = -1
     private var cachedBlockBound: Float = 0
 
