@@ -52,14 +52,7 @@ final class DisjunctionScorer: Scorer {
 
     /// Sum of the children's block bounds; the window ends where the first of theirs does.
     override func blockBound(for target: UInt32) -> (bound: Float, lastDocID: UInt32) {
-        var sum: Float = 0
-        var last = PostingCursor.end
-        for child in children {
-            let block = child.blockBound(for: target)
-            sum += block.bound
-            last = min(last, block.lastDocID)
-        }
-        return (sum * boundSafetyFactor, last)
+        summedBlockBound(children, for: target)
     }
 }
 
@@ -100,14 +93,7 @@ final class ConjunctionScorer: Scorer {
     }
 
     override func blockBound(for target: UInt32) -> (bound: Float, lastDocID: UInt32) {
-        var sum: Float = 0
-        var last = PostingCursor.end
-        for child in queryOrder {
-            let block = child.blockBound(for: target)
-            sum += block.bound
-            last = min(last, block.lastDocID)
-        }
-        return (sum * boundSafetyFactor, last)
+        summedBlockBound(queryOrder, for: target)
     }
 
     /// Moves every child to the first document >= `target` that all of them contain (and, once
@@ -222,4 +208,17 @@ final class RequiredOptionalScorer: Scorer {
     }
 
     override var isCorrupt: Bool { required.isCorrupt || optional.isCorrupt }
+}
+
+/// The block bound of a sum of scorers over the window where all their blocks overlap: the sum
+/// of their bounds, ending at the first of their windows' ends.
+private func summedBlockBound(_ scorers: [Scorer], for target: UInt32) -> (bound: Float, lastDocID: UInt32) {
+    var sum: Float = 0
+    var last = PostingCursor.end
+    for scorer in scorers {
+        let block = scorer.blockBound(for: target)
+        sum += block.bound
+        last = min(last, block.lastDocID)
+    }
+    return (sum * boundSafetyFactor, last)
 }
