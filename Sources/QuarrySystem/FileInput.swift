@@ -4,26 +4,6 @@
 
 import Glibc
 
-/// A failed file-input syscall: which call, on which path, and the errno it set.
-public struct FileInputError: Error, Sendable, CustomStringConvertible {
-    /// The syscall that failed, e.g. "open", "read", "stat", "opendir".
-    public var call: String
-    /// The path it was called on ("<stdin>" for standard input).
-    public var path: String
-    /// The errno value.
-    public var errno: Int32
-
-    public init(call: String, path: String, errno: Int32) {
-        self.call = call
-        self.path = path
-        self.errno = errno
-    }
-
-    /// The system's text for `errno`, e.g. "No such file or directory".
-    public var reason: String { String(cString: strerror(errno)) }
-
-    public var description: String { "\(call) '\(path)': \(reason)" }
-}
 
 /// What `stat` says about a path.
 public struct FileStatus: Sendable, Equatable {
@@ -38,7 +18,7 @@ public struct FileStatus: Sendable, Equatable {
     public init(path: String) throws {
         var st = stat()
         let rc = path.withCString { stat($0, &st) }
-        if rc != 0 { throw FileInputError(call: "stat", path: path, errno: Glibc.errno) }
+        if rc != 0 { throw SystemError(call: "stat", path: path, errno: Glibc.errno) }
         self.init(st)
     }
 
@@ -79,7 +59,7 @@ public final class InputFile {
         repeat {
             fd = path.withCString { Glibc.open($0, O_RDONLY | O_CLOEXEC) }
         } while fd < 0 && Glibc.errno == EINTR
-        if fd < 0 { throw FileInputError(call: "open", path: path, errno: Glibc.errno) }
+        if fd < 0 { throw SystemError(call: "open", path: path, errno: Glibc.errno) }
         _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
         return InputFile(path: path, descriptor: fd, ownsDescriptor: true)
     }
@@ -97,11 +77,11 @@ public final class InputFile {
     /// Reads up to `buffer.count` bytes; returns 0 at end of file.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
-        if descriptor < 0 { throw FileInputError(call: "read", path: path, errno: EBADF) }
+        if descriptor < 0 { throw SystemError(call: "read", path: path, errno: EBADF) }
         while true {
             let n = Glibc.read(descriptor, base, buffer.count)
             if n >= 0 { return n }
-            if Glibc.errno != EINTR { throw FileInputError(call: "read", path: path, errno: Glibc.errno) }
+            if Glibc.errno != EINTR { throw SystemError(call: "read", path: path, errno: Glibc.errno) }
         }
     }
 
@@ -114,7 +94,7 @@ public final class InputFile {
     /// `fstat` of the open descriptor.
     public func status() throws -> FileStatus {
         var st = stat()
-        if fstat(descriptor, &st) != 0 { throw FileInputError(call: "fstat", path: path, errno: Glibc.errno) }
+        if fstat(descriptor, &st) != 0 { throw SystemError(call: "fstat", path: path, errno: Glibc.errno) }
         return FileStatus(st)
     }
 
@@ -141,14 +121,14 @@ public struct DirectoryEntry: Sendable, Equatable {
 /// Lists `path` (without "." and ".."), in no particular order.
 public func listDirectory(path: String) throws -> [DirectoryEntry] {
     guard let dir = path.withCString({ opendir($0) }) else {
-        throw FileInputError(call: "opendir", path: path, errno: Glibc.errno)
+        throw SystemError(call: "opendir", path: path, errno: Glibc.errno)
     }
     defer { closedir(dir) }
     var entries: [DirectoryEntry] = []
     while true {
         Glibc.errno = 0
         guard let entry = readdir(dir) else {
-            if Glibc.errno != 0 { throw FileInputError(call: "readdir", path: path, errno: Glibc.errno) }
+            if Glibc.errno != 0 { throw SystemError(call: "readdir", path: path, errno: Glibc.errno) }
             break
         }
         let name = withUnsafePointer(to: &entry.pointee.d_name) { tuple in

@@ -8,7 +8,7 @@ import Darwin
 ///
 /// Every syscall in Quarry goes through `retryingEINTR(_:path:_:)`, so a failure always
 /// names the call and the path: `fsync(/var/lib/quarry/index/gen-000003/postings): No space left on device`.
-public struct SystemError: Error, CustomStringConvertible, Sendable {
+public struct SystemError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The errno value.
     public var errno: Int32
     /// The system call that failed, e.g. "open", "fsync".
@@ -20,6 +20,11 @@ public struct SystemError: Error, CustomStringConvertible, Sendable {
         self.errno = errno
         self.call = call
         self.path = path
+    }
+
+    /// The same, arguments in the order of the message ("call path: reason").
+    public init(call: String, path: String, errno: Int32) {
+        self.init(errno: errno, call: call, path: path)
     }
 
     /// The C library's text for `errno`.

@@ -4,26 +4,6 @@ import Glibc
 import Darwin
 #endif
 
-/// A failed socket call: which call, on which path, and errno.
-public struct UnixSocketError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var call: String
-    public var path: String
-    public var errno: Int32
-
-    public init(call: String, path: String, errno: Int32) {
-        self.call = call
-        self.path = path
-        self.errno = errno
-    }
-
-    /// strerror text, e.g. "No such file or directory".
-    public var reason: String {
-        if errno == EAGAIN || errno == EWOULDBLOCK { return "timed out" }
-        return String(cString: strerror(errno))
-    }
-
-    public var description: String { "\(call) \(path): \(reason)" }
-}
 
 /// A blocking client connection on a Unix stream socket: what the `quarry` client needs, and
 /// nothing more. Writes never raise SIGPIPE (MSG_NOSIGNAL); EINTR is retried.
@@ -37,14 +17,14 @@ public final class UnixSocketConnection {
         self.path = path
         let maxPathBytes = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
         guard path.utf8.count <= maxPathBytes else {
-            throw UnixSocketError(call: "connect", path: path, errno: ENAMETOOLONG)
+            throw SystemError(call: "connect", path: path, errno: ENAMETOOLONG)
         }
         #if canImport(Glibc)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         #else
         let fd = socket(AF_UNIX, SOCK_STREAM, 0)
         #endif
-        guard fd >= 0 else { throw UnixSocketError(call: "socket", path: path, errno: errno) }
+        guard fd >= 0 else { throw SystemError(call: "socket", path: path, errno: errno) }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
@@ -62,7 +42,7 @@ public final class UnixSocketConnection {
         guard result == 0 else {
             let code = errno
             close(fd)
-            throw UnixSocketError(call: "connect", path: path, errno: code)
+            throw SystemError(call: "connect", path: path, errno: code)
         }
         descriptor = fd
         if timeoutSeconds > 0 {
@@ -89,7 +69,7 @@ public final class UnixSocketConnection {
             }
             if written < 0 {
                 if errno == EINTR { continue }
-                throw UnixSocketError(call: "write", path: path, errno: errno)
+                throw SystemError(call: "write", path: path, errno: errno)
             }
             offset += written
         }
@@ -108,13 +88,13 @@ public final class UnixSocketConnection {
             }
             scanned = buffered.count
             if buffered.count > maxBytes {
-                throw UnixSocketError(call: "read", path: path, errno: EMSGSIZE)
+                throw SystemError(call: "read", path: path, errno: EMSGSIZE)
             }
             var chunk = [UInt8](repeating: 0, count: 65_536)
             let count = chunk.withUnsafeMutableBytes { raw in read(descriptor, raw.baseAddress, raw.count) }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw UnixSocketError(call: "read", path: path, errno: errno)
+                throw SystemError(call: "read", path: path, errno: errno)
             }
             if count == 0 { return nil }
             buffered.append(contentsOf: chunk[..<count])

@@ -175,7 +175,7 @@ enum Exchange {
                 Output.error("\(path): \(error)")
                 throw ExitCode(ExitStatus.daemonError)
             }
-        } catch let error as UnixSocketError {
+        } catch let error as SystemError {
             if error.call == "connect" {
                 Output.error("cannot connect to \(path): \(error.reason) (is quarryd running?)")
             } else {

@@ -71,8 +71,8 @@ final class RawStream: ByteStream {
             let n = try file.read(into: buffer)
             byteCount += n
             return n
-        } catch let error as FileInputError {
-            throw InputError(message: "cannot read '\(error.path)': \(error.reason)")
+        } catch let error as SystemError {
+            throw InputError(message: "cannot read '\(error.path ?? "")': \(error.reason)")
         }
     }
 }

@@ -62,7 +62,7 @@ public final class DocumentReader {
                     checked.append(.lines(path: path, byteCount: byteCount))
                     total = byteCount.flatMap { count in total.map { $0 + count } }
                 }
-            } catch let error as FileInputError {
+            } catch let error as SystemError {
                 throw InputError(message: "cannot open '\(path)': \(error.reason)")
             }
         }
@@ -117,7 +117,7 @@ public final class DocumentReader {
             let file: InputFile
             do {
                 file = try InputFile.open(path: path)
-            } catch let error as FileInputError {
+            } catch let error as SystemError {
                 throw InputError(message: "cannot open '\(path)': \(error.reason)")
             }
             return .lines(try LineSource(file: file, name: path, limits: limits))

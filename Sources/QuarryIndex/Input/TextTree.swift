@@ -30,8 +30,8 @@ enum TextTree {
         let entries: [DirectoryEntry]
         do {
             entries = try listDirectory(path: directory)
-        } catch let error as FileInputError {
-            throw InputError(message: "cannot open '\(error.path)': \(error.reason)")
+        } catch let error as SystemError {
+            throw InputError(message: "cannot open '\(error.path ?? "")': \(error.reason)")
         }
         for entry in entries where !entry.name.hasPrefix(".") {
             let relative = relativePrefix + entry.name
@@ -89,8 +89,8 @@ enum TextTree {
                 return bad("record is over the limit of \(limit) bytes (the file grew while being read)")
             }
             bytes.removeLast(bytes.count - filled)
-        } catch let error as FileInputError {
-            throw InputError(message: "cannot read '\(error.path)': \(error.reason)")
+        } catch let error as SystemError {
+            throw InputError(message: "cannot read '\(error.path ?? "")': \(error.reason)")
         }
         return parse(bytes: bytes, id: file.relativePath, origin: origin)
     }
