@@ -1,7 +1,7 @@
 /// A parsed query, before it meets an index.
 ///
 /// Field `nil` means "every text field" (title and body, each with its weight).
-public indirect enum Query: Equatable, Sendable {
+public indirect enum Query: Hashable, Sendable {
     /// One analyzed term.
     case term(field: String?, term: String, boost: Float)
     /// Analyzed terms that must appear at consecutive positions.
@@ -13,6 +13,26 @@ public indirect enum Query: Equatable, Sendable {
     case boolean(must: [Query], should: [Query], mustNot: [Query], boost: Float)
     /// Matches nothing (every word analyzed away, e.g. only punctuation).
     case empty
+
+    /// The clause's own boost (1 for `empty`).
+    public var boost: Float {
+        switch self {
+        case .term(_, _, let boost), .phrase(_, _, let boost), .prefix(_, _, let boost), .boolean(_, _, _, let boost):
+            return boost
+        case .empty: return 1
+        }
+    }
+
+    /// The same clause with its own boost replaced by `boost`.
+    public func withBoost(_ boost: Float) -> Query {
+        switch self {
+        case .term(let field, let term, _): return .term(field: field, term: term, boost: boost)
+        case .phrase(let field, let terms, _): return .phrase(field: field, terms: terms, boost: boost)
+        case .prefix(let field, let prefix, _): return .prefix(field: field, prefix: prefix, boost: boost)
+        case .boolean(let must, let should, let mustNot, _): return .boolean(must: must, should: should, mustNot: mustNot, boost: boost)
+        case .empty: return .empty
+        }
+    }
 
     /// Terms that a snippet should highlight (positive clauses only).
     public var highlightTerms: Set<String> {

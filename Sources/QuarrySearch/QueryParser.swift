@@ -235,14 +235,7 @@ public struct QueryParser {
         }
 
         func boosted(_ query: Query, _ boost: Float) -> Query {
-            guard boost != 1 else { return query }
-            switch query {
-            case .term(let f, let t, let b): return .term(field: f, term: t, boost: b * boost)
-            case .phrase(let f, let t, let b): return .phrase(field: f, terms: t, boost: b * boost)
-            case .prefix(let f, let p, let b): return .prefix(field: f, prefix: p, boost: b * boost)
-            case .boolean(let m, let s, let n, let b): return .boolean(must: m, should: s, mustNot: n, boost: b * boost)
-            case .empty: return .empty
-            }
+            boost == 1 ? query : query.withBoost(query.boost * boost)
         }
     }
 }

@@ -251,6 +251,25 @@ struct QueryCompiler {
         }
     }
 
+    /// Clauses that differ only in their boost, merged into one whose boost is the sum: every
+    /// score is linear in the boost, so `+to +be +to` scores as `+to^2 +be` while opening two
+    /// posting lists instead of three. First occurrences keep their order.
+    static func mergingRepeats(_ clauses: [Query]) -> [Query] {
+        guard clauses.count > 1 else { return clauses }
+        var merged: [Query] = []
+        var indexOf: [Query: Int] = [:]
+        for clause in clauses {
+            let key = clause.withBoost(1)
+            if let index = indexOf[key] {
+                merged[index] = key.withBoost(merged[index].boost + clause.boost)
+            } else {
+                indexOf[key] = merged.count
+                merged.append(clause)
+            }
+        }
+        return merged
+    }
+
     mutating func compile(_ query: Query, boost: Float) throws -> Scorer? {
         switch query {
         case .empty:
@@ -281,32 +300,41 @@ struct QueryCompiler {
             var scorers: [Scorer] = []
             fieldLoop: for field in fields(field) where weight(field) > 0 {
                 guard let lengths = reader.fieldLengths(field) else { continue }
+                // A repeated word ("to be or not to be") shares one cursor between its slots.
                 var cursors: [PostingCursor] = []
+                var cursorOfTerm: [String: Int] = [:]
+                var slots: [Int] = []
                 var idf: Float = 0
                 for term in terms {
                     guard let info = try reader.postingsInfo(field: field, term: term) else { continue fieldLoop }
-                    try countList()
                     idf += BM25Parameters.idf(docFreq: info.docFreq, docCount: reader.docCount)
-                    cursors.append(try reader.cursor(info))
+                    if let shared = cursorOfTerm[term] {
+                        slots.append(shared)
+                    } else {
+                        try countList()
+                        cursorOfTerm[term] = cursors.count
+                        slots.append(cursors.count)
+                        cursors.append(try reader.cursor(info))
+                    }
                 }
                 let termWeight = TermWeight(idf: idf, boost: boost * phraseBoost, fieldWeight: weight(field),
                                             parameters: parameters, averageLength: reader.averageFieldLengths[Int(field.rawValue)])
-                scorers.append(PhraseScorer(cursors: cursors, termWeight: termWeight, lengths: lengths))
+                scorers.append(PhraseScorer(cursors: cursors, slots: slots, termWeight: termWeight, lengths: lengths))
             }
             return union(scorers)
         case .boolean(let must, let should, let mustNot, let booleanBoost):
             let inner = boost * booleanBoost
             var required: [Scorer] = []
-            for clause in must {
+            for clause in Self.mergingRepeats(must) {
                 guard let scorer = try compile(clause, boost: inner) else { return nil }
                 required.append(scorer)
             }
             var optional: [Scorer] = []
-            for clause in should {
+            for clause in Self.mergingRepeats(should) {
                 if let scorer = try compile(clause, boost: inner) { optional.append(scorer) }
             }
             var excluded: [Scorer] = []
-            for clause in mustNot {
+            for clause in Self.mergingRepeats(mustNot) {
                 if let scorer = try compile(clause, boost: 1) { excluded.append(scorer) }
             }
             var base: Scorer

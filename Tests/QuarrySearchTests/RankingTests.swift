@@ -90,6 +90,45 @@ final class RankingTests: XCTestCase {
         XCTAssertEqual(checked, 300)
     }
 
+    /// A repeated clause opens one posting list with its boosts summed ("to be or not to be"):
+    /// the scores equal the explicitly boosted query's, and the naive ranking's, which adds every
+    /// occurrence; a repeated phrase word shares a cursor and still needs both positions.
+    func testRepeatedClausesScoreAsOneBoostedClause() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let corpus = GeneratedCorpus(documentCount: 900, seed: 5)
+        let reader = try buildIndex(corpus, in: directory)
+        let searcher = try Searcher(reader: reader, settings: SearchSettings())
+        let analyzer = try Analyzer()
+        let naive = NaiveBM25(documents: corpus.documents.map { ($0.id, $0.title, $0.body) }, analyzer: analyzer)
+        func hits(_ query: String, exact: Bool = false) throws -> [(id: String, score: Float)] {
+            try searcher.search(query, options: SearchOptions(limit: 10, exactCount: exact, snippets: false, fields: false))
+                .hits.map { ($0.externalID, $0.score) }
+        }
+        let words = Array(GeneratedCorpus.vocabulary.prefix(3))
+        let (a, b) = (words[0], words[1])
+        for (repeated, boosted, mode, terms) in [
+            ("+body:\(a) +body:\(b) +body:\(a)", "+body:\(a)^2 +body:\(b)", NaiveBM25.Mode.intersection, [a, b, a]),
+            ("\(a) OR \(b) OR \(a) OR \(a)", "\(a)^3 OR \(b)", NaiveBM25.Mode.union, [a, b, a, a]),
+        ] {
+            let got = try hits(repeated)
+            XCTAssertEqual(got.map(\.id), try hits(boosted).map(\.id), repeated)
+            XCTAssertEqual(got.map(\.id), try hits(repeated, exact: true).map(\.id), repeated)
+            if mode == .union {
+                assertAgrees(got, naive: naive.rank(terms.compactMap { analyzer.normalize(word: $0) }, mode: mode),
+                             limit: 10, context: repeated)
+            }
+        }
+        let phrase = "\"\(a) \(b) \(a)\""
+        assertAgrees(try hits(phrase), naive: naive.rank([a, b, a].compactMap { analyzer.normalize(word: $0) }, mode: .phrase),
+                     limit: 10, context: phrase)
+        XCTAssertFalse(try hits(phrase).isEmpty, "no document holds \(phrase): the check would be vacuous")
+        let doubled = "\"\(a) \(a)\""
+        assertAgrees(try hits(doubled), naive: naive.rank([a, a].compactMap { analyzer.normalize(word: $0) }, mode: .phrase),
+                     limit: 10, context: doubled)
+        XCTAssertFalse(try hits(doubled).isEmpty, "no document holds \(doubled): the check would be vacuous")
+    }
+
     func testBooleanOperatorsMatchTheirDefinition() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

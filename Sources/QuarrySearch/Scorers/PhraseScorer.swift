@@ -3,25 +3,40 @@ import QuarryFormat
 /// Exact phrases in one field: a conjunction of the terms' cursors, then a position check on
 /// each candidate (positions are decoded only for candidates). Scored as one BM25 term with
 /// tf = the number of occurrences of the phrase.
+///
+/// Once a minimum competitive score is set, a candidate is first bounded without positions:
+/// the phrase occurs at most min(tf) times in it, so bm25(min tf, its length) bounds its score,
+/// and a candidate whose bound cannot beat the minimum is dropped before any position is read.
 final class PhraseScorer: Scorer {
+    /// One cursor per distinct term.
     private let cursors: [PostingCursor]
+    /// For each word of the phrase (its offset), the index of its term's cursor.
+    private let slots: [Int]
     /// Cursor indexes by ascending doc frequency (the rarest leads the conjunction).
     private let order: [Int]
     private let termWeight: TermWeight
     private let lengths: UnsafePointer<UInt32>
     private var phraseFrequency: UInt32 = 0
-    /// Term indexes by ascending tf in the current document (reused per candidate).
-    private var byFrequency: [Int]
+    /// Slots by ascending tf in the current document (reused per candidate).
+    private let byFrequency: UnsafeMutablePointer<Int>
+    /// Each cursor's tf in the current candidate (reused per candidate).
+    private let cursorFrequencies: UnsafeMutablePointer<UInt32>
     /// Candidate phrase start positions (reused; grown as needed).
     private var candidates: UnsafeMutablePointer<UInt32> = .allocate(capacity: 64)
     private var candidateCapacity = 64
 
-    init(cursors: [PostingCursor], termWeight: TermWeight, lengths: UnsafePointer<UInt32>) {
+    /// - Parameters:
+    ///   - cursors: one per distinct term of the phrase.
+    ///   - slots: for each word of the phrase in order, the index of its cursor in `cursors`.
+    init(cursors: [PostingCursor], slots: [Int], termWeight: TermWeight, lengths: UnsafePointer<UInt32>) {
+        precondition(!cursors.isEmpty && slots.allSatisfy { cursors.indices.contains($0) })
         self.cursors = cursors
+        self.slots = slots
         self.termWeight = termWeight
         self.lengths = lengths
         order = cursors.indices.sorted { cursors[$0].docFreq < cursors[$1].docFreq }
-        byFrequency = Array(cursors.indices)
+        byFrequency = .allocate(capacity: slots.count)
+        cursorFrequencies = .allocate(capacity: cursors.count)
         super.init()
         cost = cursors.map(\.docFreq).min() ?? 0
         // tf is unbounded above; the length floor is 0: weight · tf / (tf + normBase) < weight.
@@ -69,6 +84,11 @@ final class PhraseScorer: Scorer {
                 if doc != target { target = doc; aligned = false; break }
             }
             guard aligned else { continue }
+            loadFrequencies()
+            if window.isActive && !candidateCanCompete(target) {
+                target += 1
+                continue
+            }
             let frequency = countPhrases()
             if frequency > 0 {
                 phraseFrequency = frequency
@@ -79,16 +99,38 @@ final class PhraseScorer: Scorer {
         return PostingCursor.end
     }
 
+    /// Reads every cursor's tf on the current candidate into `cursorFrequencies`.
+    @inline(__always) private func loadFrequencies() {
+        for index in cursors.indices { cursorFrequencies[index] = cursors[index].termFrequency }
+    }
+
+    /// True when the phrase could score above the minimum on `doc` (every cursor on it, tfs
+    /// loaded): it occurs at most min(tf) times there.
+    @inline(__always) private func candidateCanCompete(_ doc: UInt32) -> Bool {
+        var maxOccurrences = UInt32.max
+        for index in cursors.indices { maxOccurrences = min(maxOccurrences, cursorFrequencies[index]) }
+        return termWeight.score(termFrequency: maxOccurrences, length: lengths[Int(doc)]) * boundSafetyFactor
+            > window.minCompetitive
+    }
+
     /// Occurrences of the phrase in the current document: start positions p with term i at
     /// p + i for every i. Terms are taken by ascending tf in this document: the rarest one's
     /// positions give the candidate starts, each further term filters them, and the work stops
     /// (without decoding the remaining terms' positions) as soon as no candidate is left.
     private func countPhrases() -> UInt32 {
-        let termCount = cursors.count
-        for i in 0..<termCount { byFrequency[i] = i }
-        byFrequency.sort { cursors[$0].termFrequency < cursors[$1].termFrequency }
+        let wordCount = slots.count
+        // Insertion sort of the slots by tf (phrases are short); ties keep phrase order.
+        for i in 0..<wordCount {
+            let frequency = cursorFrequencies[slots[i]]
+            var j = i
+            while j > 0 && cursorFrequencies[slots[byFrequency[j - 1]]] > frequency {
+                byFrequency[j] = byFrequency[j - 1]
+                j -= 1
+            }
+            byFrequency[j] = i
+        }
         let first = byFrequency[0]
-        guard let seed = cursors[first].currentPositions() else { return 0 }
+        guard let seed = cursors[slots[first]].currentPositions() else { return 0 }
         if seed.count > candidateCapacity {
             candidates.deallocate()
             candidateCapacity = max(seed.count, candidateCapacity * 2)
@@ -99,11 +141,12 @@ final class PhraseScorer: Scorer {
             candidates[candidateCount] = position - UInt32(first)
             candidateCount += 1
         }
-        for rank in 1..<termCount where candidateCount > 0 {
-            let term = byFrequency[rank]
-            let offset = UInt32(term)
+        for rank in 1..<wordCount where candidateCount > 0 {
+            let word = byFrequency[rank]
+            let offset = UInt32(word)
             // Positions past the last candidate's are never needed: stop decoding there.
-            guard let list = cursors[term].currentPositions(upTo: candidates[candidateCount - 1] &+ offset) else { return 0 }
+            // (A cursor shared by a repeated word decodes again: its buffer was reused.)
+            guard let list = cursors[slots[word]].currentPositions(upTo: candidates[candidateCount - 1] &+ offset) else { return 0 }
             var kept = 0, p = 0
             for c in 0..<candidateCount {
                 let wanted = candidates[c] &+ offset
@@ -119,7 +162,11 @@ final class PhraseScorer: Scorer {
         return UInt32(candidateCount)
     }
 
-    deinit { candidates.deallocate() }
+    deinit {
+        candidates.deallocate()
+        byFrequency.deallocate()
+        cursorFrequencies.deallocate()
+    }
 
     override func next() -> UInt32 {
         guard docID != PostingCursor.end else { return docID }
