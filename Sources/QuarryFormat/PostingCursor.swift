@@ -211,6 +211,16 @@ public final class PostingCursor {
     @inlinable @inline(__always) @discardableResult
     public func advance(toAtLeast target: UInt32) -> UInt32 {
         if docID >= target { return docID }
+        // Inside the decoded block (dense lists, short hops): scan inline, no call. Stops at the
+        // block's last doc at the latest, which is >= target. (blockDocCount > 0 here: a cursor
+        // with an empty block is exhausted or corrupt, and docID == end returned above.)
+        if target <= docs[blockDocCount &- 1] {
+            var i = indexInBlock &+ 1
+            while docs[i] < target { i &+= 1 }
+            indexInBlock = i
+            currentDoc = docs[i]
+            return currentDoc
+        }
         return advanceSlow(target)
     }
 

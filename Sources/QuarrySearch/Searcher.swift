@@ -149,7 +149,7 @@ public final class Searcher: @unchecked Sendable {
             }
             exact = false
         } else if let conjunction = root as? ConjunctionScorer, let terms = conjunction.termsInQueryOrder {
-            let outcome = BlockMaxAND.run(terms, into: &topK, prune: !options.exactCount && k > 0)
+            let outcome = BlockMaxAND.run(terms, docCount: reader.docCount, into: &topK, prune: !options.exactCount && k > 0)
             total = outcome.count
             exact = outcome.exact
             algorithm = exact ? "conjunction" : "block-max-and"

@@ -56,6 +56,8 @@ struct QuarryBench {
         let options = SearchOptions(limit: 10, exactCount: count, snippets: false, fields: false)
         // QUARRY_BENCH_GAP_US: idle time before each query, as a client's think time leaves it.
         let gapMicroseconds = Int(ProcessInfo.processInfo.environment["QUARRY_BENCH_GAP_US"] ?? "") ?? 0
+        // QUARRY_BENCH_SPIN_US: the same gap spent busy (a client on this thread), not asleep.
+        let spinMicroseconds = UInt64(ProcessInfo.processInfo.environment["QUARRY_BENCH_SPIN_US"] ?? "") ?? 0
         for query in queries { _ = try? searcher.search(query, options: options) }  // warm-up
         // Rounds outside, queries inside, as the anchors harness does: a query's postings are
         // not still in cache from its previous run (300 other queries ran in between).
@@ -63,12 +65,19 @@ struct QuarryBench {
         for _ in 0..<rounds {
             for (index, query) in queries.enumerated() {
                 if gapMicroseconds > 0 { usleep(UInt32(gapMicroseconds)) }
+                if spinMicroseconds > 0 {
+                    let until = DispatchTime.now().uptimeNanoseconds + spinMicroseconds * 1000
+                    while DispatchTime.now().uptimeNanoseconds < until {}
+                }
                 let start = DispatchTime.now().uptimeNanoseconds
                 _ = try searcher.search(query, options: options)
                 samples[index].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
             }
         }
-        let medians: [Double] = samples.map { $0.sorted()[$0.count / 2] }
+        // QUARRY_BENCH_STAT=min: each query's fastest round instead of its median (robust to other
+        // work on a shared machine, for A/B comparisons of two builds).
+        let useMinimum = ProcessInfo.processInfo.environment["QUARRY_BENCH_STAT"] == "min"
+        let medians: [Double] = samples.map { useMinimum ? $0.min()! : $0.sorted()[$0.count / 2] }
         if showSlowest {
             var perQuery: [(Double, String, Int, String)] = []
             for (index, query) in queries.enumerated() {

@@ -5,7 +5,7 @@ final class TermScorer: Scorer {
     let cursor: PostingCursor
     let termWeight: TermWeight
     /// The field's lengths, indexed by doc id.
-    private let lengths: UnsafePointer<UInt32>
+    let lengths: UnsafePointer<UInt32>
     private var cachedBlock = -1
     private var cachedBlockBound: Float = 0
 
@@ -49,6 +49,23 @@ final class TermScorer: Scorer {
     @inline(__always) override func score() -> Float {
         // Safe: docID < docCount, the norms file holds docCount lengths per field.
         termWeight.score(termFrequency: cursor.termFrequency, length: lengths[Int(docID)])
+    }
+
+    /// Upper bound of `score()` on the current document that needs no length lookup: its exact
+    /// tf with the shortest field length of its block (a cache miss into the norms saved for
+    /// every candidate the bound rules out).
+    @inline(__always) func frequencyBound() -> Float {
+        termWeight.score(termFrequency: cursor.termFrequency, length: cursor.blockMinFieldLength(cursor.decodedBlock))
+            * boundSafetyFactor
+    }
+
+    /// True when the current document could score above `need`, judged as `frequencyBound`
+    /// judges it but with no division: weight · tf / (tf + K) > need  ⇔  weight · tf > need · (tf + K),
+    /// K = normBase + normPerToken · (the block's shortest length); inflated by the safety factor.
+    @inline(__always) func frequencyCanExceed(_ need: Float) -> Bool {
+        let tf = Float(cursor.termFrequency)
+        let k = termWeight.normBase + termWeight.normPerToken * Float(cursor.blockMinFieldLength(cursor.decodedBlock))
+        return termWeight.weight * tf * boundSafetyFactor > need * (tf + k)
     }
 
     override var isCorrupt: Bool { cursor.isCorrupt }
