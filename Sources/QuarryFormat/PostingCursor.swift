@@ -139,15 +139,16 @@ public final class PostingCursor {
         guard docWidth <= BitPacking.maxWidth, width <= BitPacking.maxWidth,
               start + 2 + docBytes + tfBytes <= postingsLimit else { return markCorrupt() }
         // Safe: the packed bytes end inside the body and the 16-byte footer follows it.
+        let previous: UInt32 = block == 0 ? 0 : skipField(block - 1, 0)
         if full {
-            SIMDBitPacking.unpack(base + start + 2, width: docWidth, into: docs)
+            SIMDBitPacking.unpackRunningSums(base + start + 2, width: docWidth, base: previous, into: docs)
         } else {
             BitPacking.unpack(base + start + 2, count: count, width: docWidth, into: docs)
-        }
-        var previous: UInt32 = block == 0 ? 0 : skipField(block - 1, 0)
-        for i in 0..<count {
-            previous &+= docs[i]
-            docs[i] = previous
+            var sum = previous
+            for i in 0..<count {
+                sum &+= docs[i]
+                docs[i] = sum
+            }
         }
         tfOffset = start + 2 + docBytes
         tfWidth = width

@@ -43,49 +43,70 @@ public enum SIMDBitPacking {
     /// Reads exactly `byteCount(width:)` bytes; `source` needs no alignment.
     @inlinable
     public static func unpack(_ source: UnsafeRawPointer, width: Int, into destination: UnsafeMutablePointer<UInt32>) {
+        guard width > 0 else { return destination.update(repeating: 0, count: blockLength) }
+        withConstant(width) { unpack(source, $0, destination, runningSumFrom: nil) }
+    }
+
+    /// Decodes one block of 128 gaps packed at `width` and writes their running sums starting
+    /// from `base` (destination[i] = base + gap[0] + … + gap[i]): doc ids from doc-id gaps, the
+    /// prefix sum done four lanes at a time while the values are still in registers.
+    @inlinable
+    public static func unpackRunningSums(_ source: UnsafeRawPointer, width: Int, base: UInt32,
+                                         into destination: UnsafeMutablePointer<UInt32>) {
+        guard width > 0 else { return destination.update(repeating: base, count: blockLength) }
+        withConstant(width) { unpack(source, $0, destination, runningSumFrom: base) }
+    }
+
+    /// Calls `kernel` with `width` (1...32) as a literal, so that each inlined kernel is
+    /// specialised for its width.
+    @inlinable @inline(__always)
+    static func withConstant(_ width: Int, _ kernel: (Int) -> Void) {
         switch width {
-        case 0: destination.update(repeating: 0, count: blockLength)
-        case 1: unpack(source, 1, destination)
-        case 2: unpack(source, 2, destination)
-        case 3: unpack(source, 3, destination)
-        case 4: unpack(source, 4, destination)
-        case 5: unpack(source, 5, destination)
-        case 6: unpack(source, 6, destination)
-        case 7: unpack(source, 7, destination)
-        case 8: unpack(source, 8, destination)
-        case 9: unpack(source, 9, destination)
-        case 10: unpack(source, 10, destination)
-        case 11: unpack(source, 11, destination)
-        case 12: unpack(source, 12, destination)
-        case 13: unpack(source, 13, destination)
-        case 14: unpack(source, 14, destination)
-        case 15: unpack(source, 15, destination)
-        case 16: unpack(source, 16, destination)
-        case 17: unpack(source, 17, destination)
-        case 18: unpack(source, 18, destination)
-        case 19: unpack(source, 19, destination)
-        case 20: unpack(source, 20, destination)
-        case 21: unpack(source, 21, destination)
-        case 22: unpack(source, 22, destination)
-        case 23: unpack(source, 23, destination)
-        case 24: unpack(source, 24, destination)
-        case 25: unpack(source, 25, destination)
-        case 26: unpack(source, 26, destination)
-        case 27: unpack(source, 27, destination)
-        case 28: unpack(source, 28, destination)
-        case 29: unpack(source, 29, destination)
-        case 30: unpack(source, 30, destination)
-        case 31: unpack(source, 31, destination)
-        default: unpack(source, 32, destination)
+        case 1: kernel(1)
+        case 2: kernel(2)
+        case 3: kernel(3)
+        case 4: kernel(4)
+        case 5: kernel(5)
+        case 6: kernel(6)
+        case 7: kernel(7)
+        case 8: kernel(8)
+        case 9: kernel(9)
+        case 10: kernel(10)
+        case 11: kernel(11)
+        case 12: kernel(12)
+        case 13: kernel(13)
+        case 14: kernel(14)
+        case 15: kernel(15)
+        case 16: kernel(16)
+        case 17: kernel(17)
+        case 18: kernel(18)
+        case 19: kernel(19)
+        case 20: kernel(20)
+        case 21: kernel(21)
+        case 22: kernel(22)
+        case 23: kernel(23)
+        case 24: kernel(24)
+        case 25: kernel(25)
+        case 26: kernel(26)
+        case 27: kernel(27)
+        case 28: kernel(28)
+        case 29: kernel(29)
+        case 30: kernel(30)
+        case 31: kernel(31)
+        default: kernel(32)
         }
     }
 
-    /// The kernel, specialised per width by the switch above (the constant `width` lets the
-    /// compiler unroll the 32 steps and drop the straddle test where it cannot happen).
+    /// The kernel, specialised per width by `withConstant` (the constant `width` lets the
+    /// compiler unroll the 32 steps and drop the straddle test where it cannot happen). With
+    /// `runningSumFrom`, each vector of four values is turned into running sums in registers:
+    /// two shifted adds within the vector, plus the previous vector's last sum.
     @inlinable @inline(__always)
-    static func unpack(_ source: UnsafeRawPointer, _ width: Int, _ destination: UnsafeMutablePointer<UInt32>) {
+    static func unpack(_ source: UnsafeRawPointer, _ width: Int, _ destination: UnsafeMutablePointer<UInt32>,
+                       runningSumFrom base: UInt32?) {
         let mask = SIMD4<UInt32>(repeating: width == 32 ? UInt32.max : (UInt32(1) << UInt32(width)) &- 1)
         let output = UnsafeMutableRawPointer(destination)
+        var carry = SIMD4<UInt32>(repeating: base ?? 0)
         var bit = 0
         for j in 0..<32 {
             let word = bit &>> 5, shift = bit & 31
@@ -95,7 +116,14 @@ public enum SIMDBitPacking {
                 let next = source.loadUnaligned(fromByteOffset: 16 &* (word &+ 1), as: SIMD4<UInt32>.self)
                 value |= next &<< UInt32(32 &- shift)
             }
-            output.storeBytes(of: value & mask, toByteOffset: 16 &* j, as: SIMD4<UInt32>.self)
+            value &= mask
+            if base != nil {
+                value &+= SIMD4(0, value[0], value[1], value[2])
+                value &+= SIMD4(0, 0, value[0], value[1])
+                value &+= carry
+                carry = SIMD4(repeating: value[3])
+            }
+            output.storeBytes(of: value, toByteOffset: 16 &* j, as: SIMD4<UInt32>.self)
             bit &+= width
         }
     }

@@ -29,6 +29,33 @@ final class SIMDBitPackingTests: XCTestCase {
         }
     }
 
+    /// unpackRunningSums equals unpack followed by a scalar running sum from the base, at every
+    /// width, including sums that wrap around 2^32 (the decoder must not trap).
+    func testRunningSumsMatchAScalarPrefixSum() {
+        var random = SeededGenerator(seed: 7)
+        for width in 0...32 {
+            let mask: UInt64 = width == 32 ? 0xFFFF_FFFF : (1 << UInt64(width)) - 1
+            let values = (0..<128).map { _ in UInt32(truncatingIfNeeded: random.next() & mask) }
+            var writer = ByteWriter()
+            values.withUnsafeBufferPointer { SIMDBitPacking.pack($0, width: width, into: &writer) }
+            for base: UInt32 in [0, 1_000_003, UInt32.max - 5] {
+                var expected: [UInt32] = []
+                var sum = base
+                for value in values {
+                    sum &+= value
+                    expected.append(sum)
+                }
+                var output = [UInt32](repeating: 0, count: 128)
+                writer.bytes.withUnsafeBytes { raw in
+                    output.withUnsafeMutableBufferPointer {
+                        SIMDBitPacking.unpackRunningSums(raw.baseAddress!, width: width, base: base, into: $0.baseAddress!)
+                    }
+                }
+                XCTAssertEqual(output, expected, "width \(width) base \(base)")
+            }
+        }
+    }
+
     /// The documented layout: value i is lane i % 4, word k of lane l at position 4k + l.
     func testLayoutMatchesTheFormatComment() {
         let values = (0..<128).map { UInt32($0 % 8) }  // fits 3 bits
