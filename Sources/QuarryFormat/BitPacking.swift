@@ -39,6 +39,18 @@ public enum BitPacking {
         if bitsHeld > 0 { writer.append(UInt8(truncatingIfNeeded: accumulator)) }
     }
 
+    /// Value `index` of a packed run, without decoding the others.
+    ///
+    /// - Precondition (caller's): as for `unpack`, with `index < count`.
+    @inline(__always)
+    public static func value(at index: Int, in source: UnsafeRawPointer, width: Int) -> UInt32 {
+        if width == 0 { return 0 }
+        let bit = index &* width
+        // Safe: bit >> 3 < byteCount, and 8 bytes past the packed area are readable.
+        let word = loadLE64(source, bit &>> 3)
+        return UInt32(truncatingIfNeeded: (word &>> UInt64(bit & 7)) & ((1 << UInt64(width)) &- 1))
+    }
+
     /// Decodes `count` values of `width` bits from `source` into `destination`.
     ///
     /// - Precondition (caller's): `source` has `byteCount(count:width:) + 8` readable bytes.

@@ -43,6 +43,7 @@ public final class PostingCursor {
     @usableFromInline var tfOffset = 0
     @usableFromInline var tfWidth = 0
     @usableFromInline var tfsDecoded = false
+    @usableFromInline var singleFrequencyReads = 0
     @usableFromInline var singleBlockMaxTF: UInt32 = 0
 
     // Lazy positions state for the decoded block.
@@ -153,6 +154,7 @@ public final class PostingCursor {
         tfOffset = start + 2 + docBytes
         tfWidth = width
         tfsDecoded = false
+        singleFrequencyReads = 0
         currentBlock = block
         blockDocCount = count
         indexInBlock = 0
@@ -181,9 +183,29 @@ public final class PostingCursor {
     // MARK: iteration
 
     /// Term frequency in the current document.
+    /// Until a block has been asked for `singleReadLimit` tfs, each is read straight from the
+    /// packed bytes: a dense list probed once per block (a candidate of a rarer term) never
+    /// decodes 128 tfs for one.
     @inlinable @inline(__always) public var termFrequency: UInt32 {
-        if !tfsDecoded { decodeTermFrequencies() }
-        return tfs[indexInBlock]
+        if tfsDecoded { return tfs[indexInBlock] }
+        return frequencyFromPackedBlock()
+    }
+
+    /// Single tf reads allowed per block before the whole block's tfs are decoded.
+    @usableFromInline static let singleReadLimit = 3
+
+    @usableFromInline func frequencyFromPackedBlock() -> UInt32 {
+        singleFrequencyReads &+= 1
+        if singleFrequencyReads > Self.singleReadLimit {
+            decodeTermFrequencies()
+            return tfs[indexInBlock]
+        }
+        // Safe: loadBlock checked that the block's packed tfs lie inside the body.
+        let source = UnsafeRawPointer(postings.baseAddress! + tfOffset)
+        let value = blockDocCount == PostingsFormat.blockLength
+            ? SIMDBitPacking.value(at: indexInBlock, in: source, width: tfWidth)
+            : BitPacking.value(at: indexInBlock, in: source, width: tfWidth)
+        return value &+ 1
     }
 
     /// Moves to the next document; returns it (or `end`).

@@ -57,6 +57,24 @@ public enum SIMDBitPacking {
         withConstant(width) { unpack(source, $0, destination, runningSumFrom: base) }
     }
 
+    /// Value `index` (0..<128) of a packed block, without decoding the others: lane index % 4,
+    /// that lane's value index / 4 at bit (index / 4) · width of the lane's word stream.
+    /// Reads only inside the block's `byteCount(width:)` bytes.
+    @inlinable @inline(__always)
+    public static func value(at index: Int, in source: UnsafeRawPointer, width: Int) -> UInt32 {
+        if width == 0 { return 0 }
+        let lane = index & 3
+        let bit = (index &>> 2) &* width
+        let word = bit &>> 5, shift = UInt32(bit & 31)
+        // Safe: word < width (bit < 32 · width), so the load is inside the block.
+        var value = source.loadUnaligned(fromByteOffset: 16 &* word &+ 4 &* lane, as: UInt32.self) &>> shift
+        if Int(shift) &+ width > 32 {
+            // Safe: the value straddles into word + 1, which exists (its bits are < 32 · width).
+            value |= source.loadUnaligned(fromByteOffset: 16 &* (word &+ 1) &+ 4 &* lane, as: UInt32.self) &<< (32 &- shift)
+        }
+        return width == 32 ? value : value & ((UInt32(1) &<< UInt32(width)) &- 1)
+    }
+
     /// Calls `kernel` with `width` (1...32) as a literal, so that each inlined kernel is
     /// specialised for its width.
     @inlinable @inline(__always)

@@ -56,6 +56,35 @@ final class SIMDBitPackingTests: XCTestCase {
         }
     }
 
+    /// value(at:) reads each value of a packed block (vertical and horizontal layouts) without
+    /// decoding the block, at every width.
+    func testSingleValueReadsMatchTheDecodedBlock() {
+        var random = SeededGenerator(seed: 17)
+        for width in 0...32 {
+            let mask: UInt64 = width == 32 ? 0xFFFF_FFFF : (1 << UInt64(width)) - 1
+            let values = (0..<128).map { _ in UInt32(truncatingIfNeeded: random.next() & mask) }
+            var vertical = ByteWriter()
+            var horizontal = ByteWriter()
+            values.withUnsafeBufferPointer {
+                SIMDBitPacking.pack($0, width: width, into: &vertical)
+                BitPacking.pack(UnsafeBufferPointer(rebasing: $0[0..<77]), width: width, into: &horizontal)
+            }
+            let padded = horizontal.bytes + [UInt8](repeating: 0, count: 8)
+            for index in 0..<128 {
+                vertical.bytes.withUnsafeBytes { raw in
+                    XCTAssertEqual(SIMDBitPacking.value(at: index, in: raw.baseAddress!, width: width), values[index],
+                                   "vertical width \(width) index \(index)")
+                }
+                if index < 77 {
+                    padded.withUnsafeBytes { raw in
+                        XCTAssertEqual(BitPacking.value(at: index, in: raw.baseAddress!, width: width), values[index],
+                                       "horizontal width \(width) index \(index)")
+                    }
+                }
+            }
+        }
+    }
+
     /// The documented layout: value i is lane i % 4, word k of lane l at position 4k + l.
     func testLayoutMatchesTheFormatComment() {
         let values = (0..<128).map { UInt32($0 % 8) }  // fits 3 bits
