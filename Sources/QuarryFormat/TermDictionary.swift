@@ -188,14 +188,47 @@ public struct TermDictionary {
     }
 
     /// The postings info of `key`, or nil when absent.
+    ///
+    /// Scans the one block that can hold `key` without rebuilding keys: `matched` is the length
+    /// of the common prefix of the previous entry's key and `key` (the previous key sorts
+    /// before `key`). An entry sharing fewer bytes than that with its predecessor sorts after
+    /// `key` (the scan stops: absent); one sharing more sorts before it (skipped unread); only
+    /// an entry sharing exactly `matched` bytes has its suffix compared.
     public func lookup(_ key: [UInt8]) throws -> TermPostingsInfo? {
         guard !blockOffsets.isEmpty else { return nil }
-        var found: TermPostingsInfo?
-        try scan(from: blockFor(key)) { entryKey, info in
-            if entryKey == key { found = info; return false }
-            return entryKey.lexicographicallyPrecedes(key)  // keep going while before the key
+        return try key.withUnsafeBufferPointer { target in
+            var reader = ByteReader(file, offset: blockOffsets[blockFor(key)], file: "terms")
+            let count = Int(try reader.readUInt8())
+            var keyLength = 0
+            var matched = 0
+            var info = TermPostingsInfo(docFreq: 0, postingsOffset: 0, positionsOffset: 0)
+            for entry in 0..<count {
+                let shared = try reader.readVarInt(atMost: keyLength)
+                let suffixLength = try reader.readVarInt(atMost: TermDictionaryFormat.maxKeyByteCount)
+                let suffix = try reader.readBytes(suffixLength)
+                let docFreq = try reader.readVarInt(atMost: Int(UInt32.max))
+                let postings = try reader.readVarInt()
+                let positions = try reader.readVarInt()
+                if entry == 0 {
+                    info = TermPostingsInfo(docFreq: docFreq, postingsOffset: postings, positionsOffset: positions)
+                } else {
+                    info = TermPostingsInfo(docFreq: docFreq, postingsOffset: info.postingsOffset &+ postings,
+                                            positionsOffset: info.positionsOffset &+ positions)
+                }
+                keyLength = shared + suffixLength
+                if entry > 0 && shared < matched { return nil }    // sorts after `key`
+                if entry > 0 && shared > matched { continue }      // sorts before `key`
+                // Compare the suffix with key[matched...].
+                var i = 0
+                while i < suffixLength && matched + i < target.count && suffix[i] == target[matched + i] { i += 1 }
+                if i == suffixLength && matched + i == target.count { return info }  // equal
+                if i < suffixLength && (matched + i == target.count || suffix[i] > target[matched + i]) {
+                    return nil  // this entry sorts after `key`
+                }
+                matched += i  // sorts before `key`; the common prefix grew by i
+            }
+            return nil
         }
-        return found
     }
 
     /// Calls `body` for every key starting with `prefix`, in order, until it returns false.

@@ -57,11 +57,11 @@ public struct QueryParser {
         }
 
         mutating func skipSpace() {
-            while index < characters.count && characters[index].isWhitespace { index += 1 }
+            while index < characters.count && characters[index].isSpaceFast { index += 1 }
         }
 
         func isBoundary(_ at: Int) -> Bool {
-            at >= characters.count || characters[at].isWhitespace || characters[at] == "(" || characters[at] == ")" || characters[at] == "\""
+            at >= characters.count || characters[at].isSpaceFast || characters[at] == "(" || characters[at] == ")" || characters[at] == "\""
         }
 
         /// True when the keyword `word` starts at `index` and ends at a boundary.
@@ -202,7 +202,7 @@ public struct QueryParser {
                 return .phrase(field: field, terms: terms, boost: boost)
             }
             var word = ""
-            while index < characters.count, !characters[index].isWhitespace,
+            while index < characters.count, !characters[index].isSpaceFast,
                   characters[index] != "(", characters[index] != ")", characters[index] != "\"", characters[index] != "^" {
                 word.append(characters[index]); index += 1
             }
@@ -227,7 +227,7 @@ public struct QueryParser {
                 let colon = index + letters.count
                 guard colon < characters.count, characters[colon] == ":" else { continue }
                 if Array(characters[index..<colon]) == letters, colon + 1 < characters.count,
-                   !characters[colon + 1].isWhitespace {
+                   !characters[colon + 1].isSpaceFast {
                     return colon
                 }
             }
@@ -237,5 +237,13 @@ public struct QueryParser {
         func boosted(_ query: Query, _ boost: Float) -> Query {
             boost == 1 ? query : query.withBoost(query.boost * boost)
         }
+    }
+}
+
+extension Character {
+    /// `isWhitespace`, answered without the Unicode property lookup for ASCII characters.
+    @inline(__always) fileprivate var isSpaceFast: Bool {
+        if let ascii = asciiValue { return ascii == 0x20 || (ascii >= 0x09 && ascii <= 0x0D) }
+        return isWhitespace
     }
 }

@@ -26,9 +26,15 @@ final class TermScorer: Scorer {
             }
             maxScore = best * boundSafetyFactor
         } else {
-            var best: Float = 0
-            for block in 0..<cursor.blockCount { best = max(best, rawBlockBound(block)) }
-            maxScore = best * boundSafetyFactor
+            // The best (max tf, min length) pair over all blocks, compared without division:
+            // tf / (tf + K) > r  ⇔  tf > r · (tf + K); the division runs only for a new best.
+            var bestRatio: Float = 0
+            for block in 0..<cursor.blockCount {
+                let tf = Float(cursor.blockMaxTF(block))
+                let k = termWeight.normBase + termWeight.normPerToken * Float(cursor.blockMinFieldLength(block))
+                if tf > bestRatio * (tf + k) { bestRatio = max(bestRatio, tf / (tf + k)) }
+            }
+            maxScore = termWeight.weight * bestRatio * boundSafetyFactor
         }
     }
 
