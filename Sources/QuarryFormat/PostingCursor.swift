@@ -239,7 +239,18 @@ public final class PostingCursor {
         // with an empty block is exhausted or corrupt, and docID == end returned above.)
         if target <= docs[blockDocCount &- 1] {
             var i = indexInBlock &+ 1
-            while docs[i] < target { i &+= 1 }
+            if docs[i] < target {
+                // Further than one step: a branchless lower bound over the rest of the block
+                // (a linear scan's exit mispredicted on every hop of a sparse lead).
+                var first = i &+ 1
+                var n = blockDocCount &- first
+                while n > 1 {
+                    let half = n &>> 1
+                    first = docs[first &+ half] < target ? first &+ half : first
+                    n &-= half
+                }
+                i = docs[first] < target ? first &+ 1 : first
+            }
             indexInBlock = i
             currentDoc = docs[i]
             return currentDoc
@@ -335,18 +346,20 @@ public final class PostingCursor {
             positionCapacity = max(count, positionCapacity * 2)
             positionBuffer = .allocate(capacity: positionCapacity)
         }
+        let output = positionBuffer
         var position: UInt32 = 0
         var decoded = 0
         var i = 0
         while i < count {
-            // Fast path: eight one-byte deltas (no continuation bit in the next 8 bytes).
-            if count - i >= 8 && offset + 8 <= limit && position < stopAt {
+            var value: UInt32
+            if offset + 8 <= limit {
                 // Safe: offset + 8 <= limit, inside the positions body.
                 let word = loadLE64(base, offset)
-                if word & 0x8080_8080_8080_8080 == 0 {
+                // Fast path: eight one-byte deltas (no continuation bit in the next 8 bytes).
+                if count - i >= 8 && word & 0x8080_8080_8080_8080 == 0 && position < stopAt {
                     for lane in 0..<8 {
                         position &+= UInt32(truncatingIfNeeded: word &>> UInt64(8 * lane)) & 0x7F
-                        positionBuffer[i + lane] = position
+                        output[i + lane] = position
                     }
                     offset += 8
                     i += 8
@@ -354,23 +367,46 @@ public final class PostingCursor {
                     if position >= stopAt { break }
                     continue
                 }
-            }
-            var value: UInt32 = 0
-            var shift: UInt32 = 0
-            while true {
-                guard offset < limit, shift < 35 else { isCorrupt = true; return nil }
-                let byte = base.load(fromByteOffset: offset, as: UInt8.self)
-                offset += 1
-                value |= UInt32(byte & 0x7F) &<< shift
-                if byte < 0x80 { break }
-                shift += 7
+                // One varint of 1 to 3 bytes from the loaded word (longer ones: byte by byte).
+                let low = UInt32(truncatingIfNeeded: word)
+                if low & 0x80 == 0 {
+                    value = low & 0x7F
+                    offset += 1
+                } else if low & 0x8000 == 0 {
+                    value = (low & 0x7F) | ((low &>> 8) & 0x7F) &<< 7
+                    offset += 2
+                } else if low & 0x80_0000 == 0 {
+                    value = (low & 0x7F) | ((low &>> 8) & 0x7F) &<< 7 | ((low &>> 16) & 0x7F) &<< 14
+                    offset += 3
+                } else {
+                    guard let long = readVarInt(base, &offset, limit) else { isCorrupt = true; return nil }
+                    value = long
+                }
+            } else {
+                guard let tail = readVarInt(base, &offset, limit) else { isCorrupt = true; return nil }
+                value = tail
             }
             position &+= value
-            positionBuffer[i] = position
+            output[i] = position
             i += 1
             decoded = i
             if position >= stopAt { break }
         }
         return UnsafeBufferPointer(start: positionBuffer, count: decoded)
+    }
+
+    /// One varint (at most 5 bytes, 32 bits) at `offset`, byte by byte; nil when it runs past
+    /// `limit` or is longer (corrupt).
+    private func readVarInt(_ base: UnsafeRawPointer, _ offset: inout Int, _ limit: Int) -> UInt32? {
+        var value: UInt32 = 0
+        var shift: UInt32 = 0
+        while true {
+            guard offset < limit, shift < 35 else { return nil }
+            let byte = base.load(fromByteOffset: offset, as: UInt8.self)
+            offset += 1
+            value |= UInt32(byte & 0x7F) &<< shift
+            if byte < 0x80 { return value }
+            shift += 7
+        }
     }
 }
