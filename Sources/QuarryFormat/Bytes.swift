@@ -88,6 +88,34 @@ public struct ByteReader {
         return UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
     public mutating func readVarInt() throws -> UInt64 {
+        // Fast path: a one-byte varint (most of them), or any varint with 10 bytes in reach:
+        // one bounds check instead of one per byte.
+        if offset + 10 <= buffer.count {
+            let base = buffer.baseAddress!
+            var byte = base.load(fromByteOffset: offset, as: UInt8.self)
+            if byte < 0x80 {
+                offset += 1
+                return UInt64(byte)
+            }
+            var result = UInt64(byte & 0x7f)
+            var shift: UInt64 = 7
+            var at = offset + 1
+            while true {
+                // Safe: at < offset + 10 <= buffer.count (shift reaches 70 by the 10th byte).
+                byte = base.load(fromByteOffset: at, as: UInt8.self)
+                at += 1
+                if shift == 63 && byte > 1 {
+                    throw FormatError(.corrupt, file: file, offset: at - 1, reason: "varint overflows 64 bits")
+                }
+                result |= UInt64(byte & 0x7f) << shift
+                if byte < 0x80 {
+                    offset = at
+                    return result
+                }
+                shift += 7
+                if shift > 63 { throw FormatError(.corrupt, file: file, offset: at, reason: "varint longer than 10 bytes") }
+            }
+        }
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {

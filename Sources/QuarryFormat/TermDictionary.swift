@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The term dictionary: the "terms" file.
 ///
 ///     TermsFile  --> Header "QRYT", TermBlock^BlockCount, BlockIndex, IndexOffset u64le, Footer
@@ -172,7 +176,8 @@ public struct TermDictionary {
 
     private static func compare(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Int {
         let n = min(a.count, b.count)
-        for i in 0..<n where a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
+        let order = n == 0 ? 0 : b.withUnsafeBytes { memcmp(a.baseAddress!, $0.baseAddress!, n) }
+        if order != 0 { return order < 0 ? -1 : 1 }
         return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
     }
 
