@@ -10,6 +10,8 @@ import QuarryFormat
 final class PhraseScorer: Scorer {
     /// One cursor per distinct term.
     private let cursors: [PostingCursor]
+    /// The same cursors, unretained, for the per-candidate loops (`cursors` keeps them alive).
+    private let handles: [Unmanaged<PostingCursor>]
     /// For each word of the phrase (its offset), the index of its term's cursor.
     private let slots: [Int]
     /// Cursor indexes by ascending doc frequency (the rarest leads the conjunction).
@@ -31,6 +33,7 @@ final class PhraseScorer: Scorer {
     init(cursors: [PostingCursor], slots: [Int], termWeight: TermWeight, lengths: UnsafePointer<UInt32>) {
         precondition(!cursors.isEmpty && slots.allSatisfy { cursors.indices.contains($0) })
         self.cursors = cursors
+        handles = cursors.map { Unmanaged.passUnretained($0) }
         self.slots = slots
         self.termWeight = termWeight
         self.lengths = lengths
@@ -75,12 +78,12 @@ final class PhraseScorer: Scorer {
         while target != PostingCursor.end {
             target = window.firstCompetitive(from: target) { blockBound(for: $0) }
             if target == PostingCursor.end { break }
-            target = cursors[order[0]].advance(toAtLeast: target)
+            target = cursor(order[0]) { $0.advance(toAtLeast: target) }
             if target != PostingCursor.end && window.isUnchecked(target) { continue }
             if target == PostingCursor.end { break }
             var aligned = true
-            for index in order.dropFirst() {
-                let doc = cursors[index].advance(toAtLeast: target)
+            for rank in 1..<order.count {
+                let doc = cursor(order[rank]) { $0.advance(toAtLeast: target) }
                 if doc != target { target = doc; aligned = false; break }
             }
             guard aligned else { continue }
@@ -99,9 +102,14 @@ final class PhraseScorer: Scorer {
         return PostingCursor.end
     }
 
+    /// Runs `body` on cursor `index` without retaining it.
+    @inline(__always) private func cursor<R>(_ index: Int, _ body: (PostingCursor) -> R) -> R {
+        handles[index]._withUnsafeGuaranteedRef(body)
+    }
+
     /// Reads every cursor's tf on the current candidate into `cursorFrequencies`.
     @inline(__always) private func loadFrequencies() {
-        for index in cursors.indices { cursorFrequencies[index] = cursors[index].termFrequency }
+        for index in 0..<handles.count { cursorFrequencies[index] = cursor(index) { $0.termFrequency } }
     }
 
     /// True when the phrase could score above the minimum on `doc` (every cursor on it, tfs
@@ -130,7 +138,7 @@ final class PhraseScorer: Scorer {
             byFrequency[j] = i
         }
         let first = byFrequency[0]
-        guard let seed = cursors[slots[first]].currentPositions() else { return 0 }
+        guard let seed = cursor(slots[first], { $0.currentPositions() }) else { return 0 }
         if seed.count > candidateCapacity {
             candidates.deallocate()
             candidateCapacity = max(seed.count, candidateCapacity * 2)
@@ -146,7 +154,8 @@ final class PhraseScorer: Scorer {
             let offset = UInt32(word)
             // Positions past the last candidate's are never needed: stop decoding there.
             // (A cursor shared by a repeated word decodes again: its buffer was reused.)
-            guard let list = cursors[slots[word]].currentPositions(upTo: candidates[candidateCount - 1] &+ offset) else { return 0 }
+            let limit = candidates[candidateCount - 1] &+ offset
+            guard let list = cursor(slots[word], { $0.currentPositions(upTo: limit) }) else { return 0 }
             var kept = 0, p = 0
             for c in 0..<candidateCount {
                 let wanted = candidates[c] &+ offset
