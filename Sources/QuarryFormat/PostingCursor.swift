@@ -287,6 +287,60 @@ public final class PostingCursor {
         return docID
     }
 
+    /// Moves `a` and `b` to the first document >= `target` that both contain; returns it, or
+    /// `end` when there is none (one of them is then exhausted).
+    ///
+    /// Merges the two decoded blocks in one loop (branch-free steps, no call per document) and
+    /// moves a cursor whose block ran out with `advance`, which skips blocks by their skip
+    /// entries: two lists of similar length cost one merge step per posting instead of a
+    /// leapfrog call per hop, and a short list against a long one still skips the long one's
+    /// blocks. Both cursors must belong to the same index (doc ids comparable).
+    public static func alignOnCommon(_ a: PostingCursor, _ b: PostingCursor, atLeast target: UInt32) -> UInt32 {
+        var x = a.advance(toAtLeast: target)
+        var y = b.advance(toAtLeast: x)
+        while true {
+            if x == end || y == end { return end }
+            if x < y {
+                x = a.advance(toAtLeast: y)
+                continue
+            }
+            if x == y { return x }
+            // Here x > y, both cursors inside decoded blocks: merge the rest of both blocks.
+            let na = a.blockDocCount, nb = b.blockDocCount
+            var ia = a.indexInBlock, ib = b.indexInBlock
+            let pa = a.docs, pb = b.docs
+            while ia < na && ib < nb {
+                let u = pa[ia], v = pb[ib]
+                if u == v {
+                    a.indexInBlock = ia
+                    a.currentDoc = u
+                    b.indexInBlock = ib
+                    b.currentDoc = v
+                    return u
+                }
+                ia &+= u < v ? 1 : 0
+                ib &+= v < u ? 1 : 0
+            }
+            // One block ran out; the other cursor stops at its first doc past it, and the one
+            // that ran out moves on from its last doc (never backwards: the merge only advanced).
+            if ia == na {
+                b.indexInBlock = ib
+                b.currentDoc = pb[ib]
+                a.indexInBlock = na &- 1
+                a.currentDoc = pa[na &- 1]
+                y = pb[ib]
+                x = a.advance(toAtLeast: y)
+            } else {
+                a.indexInBlock = ia
+                a.currentDoc = pa[ia]
+                b.indexInBlock = nb &- 1
+                b.currentDoc = pb[nb &- 1]
+                x = pa[ia]
+                y = b.advance(toAtLeast: x)
+            }
+        }
+    }
+
     /// Decoded docs and tfs of the current block, for single-block bounds and bulk scoring.
     public func withCurrentBlock<R>(_ body: (UnsafeBufferPointer<UInt32>, UnsafeBufferPointer<UInt32>) -> R) -> R {
         if !tfsDecoded && blockDocCount > 0 { decodeTermFrequencies() }

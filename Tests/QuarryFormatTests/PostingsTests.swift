@@ -107,6 +107,41 @@ final class PostingsTests: XCTestCase {
         }
     }
 
+    /// alignOnCommon visits exactly the documents both lists hold, from any start, with both
+    /// cursors on each (tfs and positions readable there), for every pair of generated lists.
+    func testAlignOnCommonVisitsTheIntersection() throws {
+        let (lists, postings, positions) = Self.makeLists(seed: 5)
+        var random = SeededGenerator(seed: 6)
+        var visited = 0
+        try Self.withCursors(postings, positions) { open in
+            for (i, first) in lists.enumerated() {
+                for second in lists[i...] {
+                    let expected = Set(first.docIDs).intersection(second.docIDs).sorted()
+                    let start = random.next() % 3 == 0 ? UInt32(truncatingIfNeeded: random.next() % 2_000_000) : 0
+                    let a = try open(first.info), b = try open(second.info)
+                    var got: [UInt32] = []
+                    var doc = PostingCursor.alignOnCommon(a, b, atLeast: start)
+                    while doc != PostingCursor.end {
+                        XCTAssertEqual(a.docID, doc)
+                        XCTAssertEqual(b.docID, doc)
+                        let index = first.docIDs.firstIndex(of: doc)!
+                        XCTAssertEqual(a.termFrequency, first.termFrequencies[index])
+                        if got.count % 7 == 0 {
+                            var buffer: [UInt32] = []
+                            XCTAssertTrue(a.positions(into: &buffer))
+                            XCTAssertEqual(buffer, first.positions[index])
+                        }
+                        got.append(doc)
+                        doc = PostingCursor.alignOnCommon(a, b, atLeast: doc + 1)
+                    }
+                    XCTAssertEqual(got, expected.filter { $0 >= start }, "lists of \(first.docIDs.count) and \(second.docIDs.count) from \(start)")
+                    visited += got.count
+                }
+            }
+        }
+        XCTAssertGreaterThan(visited, 1000, "the generated lists barely overlap: the check would be vacuous")
+    }
+
     func testBlockBoundsMatchBruteForce() throws {
         let (lists, postings, positions) = Self.makeLists(seed: 2)
         try Self.withCursors(postings, positions) { open in

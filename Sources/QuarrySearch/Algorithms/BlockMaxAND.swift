@@ -34,6 +34,9 @@ import QuarryFormat
 enum BlockMaxAND {
     /// A term in at least 1/denseFraction of the documents counts as dense.
     static let denseFraction = 8
+    /// The two rarest lists are merged block by block when the second is at most this many
+    /// times longer than the first (`PostingCursor.alignOnCommon`); otherwise leapfrog.
+    static let mergeRatio = 8
     /// Matching documents scored together.
     static let batchSize = 32
     /// Candidate checks are judged over this many checks: if fewer than 1 in
@@ -52,9 +55,11 @@ enum BlockMaxAND {
         let handles = terms.map { Unmanaged.passUnretained($0) }
         let byCost = terms.indices.sorted { terms[$0].cost < terms[$1].cost }
         let dense = byCost.map { terms[$0].cost * denseFraction >= docCount }
+        let mergeable = count >= 2 && terms[byCost[1]].cost <= mergeRatio * max(1, terms[byCost[0]].cost)
         return withUnsafeTemporaryAllocation(of: Float.self, capacity: count + 1) { remaining in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: batchSize * (count + 1)) { batch in
-                var loop = Loop(handles: handles, byCost: byCost, dense: dense, remaining: remaining.baseAddress!,
+                var loop = Loop(handles: handles, byCost: byCost, dense: dense, mergeable: mergeable,
+                                remaining: remaining.baseAddress!,
                                 batchDocs: batch.baseAddress!, batchFrequencies: batch.baseAddress! + batchSize)
                 return loop.run(into: &topK, prune: prune)
             }
@@ -68,6 +73,8 @@ enum BlockMaxAND {
         let byCost: [Int]
         /// By cost rank: is the term dense (checked before its cursor moves)?
         let dense: [Bool]
+        /// The second-rarest list is at most `mergeRatio` times longer than the rarest.
+        let mergeable: Bool
         let remaining: UnsafeMutablePointer<Float>
         let batchDocs: UnsafeMutablePointer<UInt32>
         let batchFrequencies: UnsafeMutablePointer<UInt32>
@@ -108,6 +115,13 @@ enum BlockMaxAND {
             let end = PostingCursor.end
             let count = handles.count
             let lead = term(byCost[0])
+            // Merge the two rarest lists when the second is neither dense (its candidate check
+            // must come before its cursor moves) nor much longer than the first (a leapfrog
+            // skips more of it).
+            let mergeFirstTwo = count >= 2 && !dense[1] && mergeable
+            let leadCursor = lead._withUnsafeGuaranteedRef { $0.cursor }
+            let secondCursor = term(byCost[count >= 2 ? 1 : 0])._withUnsafeGuaranteedRef { $0.cursor }
+            let firstUnaligned = mergeFirstTwo ? 2 : 1
             var target: UInt32 = 0
             var matched = 0
             var skippedAny = false
@@ -129,7 +143,12 @@ enum BlockMaxAND {
                     windowValid = true
                     if target == end { break }
                 }
-                target = lead._withUnsafeGuaranteedRef { $0.advance(toAtLeast: target) }
+                if mergeFirstTwo {
+                    // The two rarest lists, of similar length: merged block by block.
+                    target = PostingCursor.alignOnCommon(leadCursor, secondCursor, atLeast: target)
+                } else {
+                    target = lead._withUnsafeGuaranteedRef { $0.advance(toAtLeast: target) }
+                }
                 if target == end { break }
                 if pruning && target > windowEnd { continue outer }
                 if pruning && !checking {
@@ -147,7 +166,7 @@ enum BlockMaxAND {
                     // bounds and the rest block bounds; drop the candidate if they cannot win.
                     var known: Float = 0
                     var knownCount = 0
-                    for position in 1..<count {
+                    for position in firstUnaligned..<count {
                         if dense[position] {
                             let canCompete: Bool
                             if position == 1 {
@@ -175,7 +194,7 @@ enum BlockMaxAND {
                         }
                     }
                 } else {
-                    for position in 1..<count {
+                    for position in firstUnaligned..<count {
                         let doc = term(byCost[position])._withUnsafeGuaranteedRef { $0.advance(toAtLeast: target) }
                         if doc != target {
                             target = doc
