@@ -16,6 +16,9 @@ final class PhraseScorer: Scorer {
     private let slots: [Int]
     /// Cursor indexes by ascending doc frequency (the rarest leads the conjunction).
     private let order: [Int]
+    /// The two rarest lists are merged block by block (`PostingCursor.alignOnCommon`): there
+    /// are two and the second is at most `BlockMaxAND.mergeRatio` times longer.
+    private let mergeFirstTwo: Bool
     private let termWeight: TermWeight
     private let lengths: UnsafePointer<UInt32>
     private var phraseFrequency: UInt32 = 0
@@ -38,6 +41,8 @@ final class PhraseScorer: Scorer {
         self.termWeight = termWeight
         self.lengths = lengths
         order = cursors.indices.sorted { cursors[$0].docFreq < cursors[$1].docFreq }
+        mergeFirstTwo = cursors.count >= 2
+            && cursors[order[1]].docFreq <= BlockMaxAND.mergeRatio * max(1, cursors[order[0]].docFreq)
         byFrequency = .allocate(capacity: slots.count)
         cursorFrequencies = .allocate(capacity: cursors.count)
         super.init()
@@ -78,11 +83,19 @@ final class PhraseScorer: Scorer {
         while target != PostingCursor.end {
             target = window.firstCompetitive(from: target) { blockBound(for: $0) }
             if target == PostingCursor.end { break }
-            target = cursor(order[0]) { $0.advance(toAtLeast: target) }
+            if mergeFirstTwo {
+                // The two rarest lists, of similar length: merged block by block.
+                let from = target
+                target = handles[order[0]]._withUnsafeGuaranteedRef { first in
+                    handles[order[1]]._withUnsafeGuaranteedRef { PostingCursor.alignOnCommon(first, $0, atLeast: from) }
+                }
+            } else {
+                target = cursor(order[0]) { $0.advance(toAtLeast: target) }
+            }
             if target != PostingCursor.end && window.isUnchecked(target) { continue }
             if target == PostingCursor.end { break }
             var aligned = true
-            for rank in 1..<order.count {
+            for rank in (mergeFirstTwo ? 2 : 1)..<order.count {
                 let doc = cursor(order[rank]) { $0.advance(toAtLeast: target) }
                 if doc != target { target = doc; aligned = false; break }
             }
