@@ -115,13 +115,11 @@ enum BlockMaxAND {
             let end = PostingCursor.end
             let count = handles.count
             let lead = term(byCost[0])
-            // Merge the two rarest lists when the second is neither dense (its candidate check
-            // must come before its cursor moves) nor much longer than the first (a leapfrog
-            // skips more of it).
-            let mergeFirstTwo = count >= 2 && !dense[1] && mergeable
+            // Merge the two rarest lists when the second is not much longer than the first (a
+            // leapfrog skips more of it) — and, if it is dense, only while candidate checks are
+            // off (its check must come before its cursor moves).
             let leadCursor = lead._withUnsafeGuaranteedRef { $0.cursor }
             let secondCursor = term(byCost[count >= 2 ? 1 : 0])._withUnsafeGuaranteedRef { $0.cursor }
-            let firstUnaligned = mergeFirstTwo ? 2 : 1
             var target: UInt32 = 0
             var matched = 0
             var skippedAny = false
@@ -143,6 +141,8 @@ enum BlockMaxAND {
                     windowValid = true
                     if target == end { break }
                 }
+                let mergeFirstTwo = mergeable && (!dense[1] || !(pruning && checking))
+                let firstUnaligned = mergeFirstTwo ? 2 : 1
                 if mergeFirstTwo {
                     // The two rarest lists, of similar length: merged block by block.
                     target = PostingCursor.alignOnCommon(leadCursor, secondCursor, atLeast: target)
