@@ -39,7 +39,10 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
 
         // Bytes and codecs: no syscalls.
-        .target(name: "QuarryFormat", dependencies: ["CLZ4", "CZlib"], swiftSettings: hotLoopSettings),
+        // The unrolled SIMD-BP128 block decoders (SSE2, x86-64; other architectures keep the
+        // Swift kernel). C because the Swift compiler would not unroll the 32 steps per width.
+        .target(name: "CQuarrySIMD", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "QuarryFormat", dependencies: ["CLZ4", "CZlib", "CQuarrySIMD"], swiftSettings: hotLoopSettings),
         // The only module that talks to the kernel directly.
         .target(name: "QuarrySystem"),
         // The service manager (libsystemd): sd_notify, socket activation, watchdog. Its own

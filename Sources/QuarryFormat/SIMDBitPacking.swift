@@ -1,3 +1,5 @@
+import CQuarrySIMD
+
 /// Bit packing of one full 128-integer block in the 4-lane vertical layout (SIMD-BP128).
 ///
 ///     PackedBlock128(w) --> Word^(4 * w), 32-bit little-endian words, 16 * w bytes
@@ -44,7 +46,30 @@ public enum SIMDBitPacking {
     @inlinable
     public static func unpack(_ source: UnsafeRawPointer, width: Int, into destination: UnsafeMutablePointer<UInt32>) {
         guard width > 0 else { return destination.update(repeating: 0, count: blockLength) }
+        if useCKernels {
+            // Safe: 1 <= width <= 32 (callers reject wider), 16 * width bytes readable.
+            return quarry_unpack128(source, UInt32(width), destination)
+        }
+        unpackInSwift(source, width: width, into: destination)
+    }
+
+    /// The Swift kernel: the fallback where the C kernels are absent, and the reference the
+    /// tests compare them with.
+    @inlinable
+    public static func unpackInSwift(_ source: UnsafeRawPointer, width: Int, into destination: UnsafeMutablePointer<UInt32>) {
+        guard width > 0 else { return destination.update(repeating: 0, count: blockLength) }
         withConstant(width) { unpack(source, $0, destination, runningSumFrom: nil) }
+    }
+
+    /// Whether the unrolled C kernels (CQuarrySIMD, SSE2: every x86-64 CPU) are in this build;
+    /// a compile-time constant, so the test costs nothing. `quarry_simd_available()` says the
+    /// same at run time (checked by the tests).
+    @inlinable static var useCKernels: Bool {
+        #if arch(x86_64)
+        return true
+        #else
+        return false
+        #endif
     }
 
     /// Decodes one block of 128 gaps packed at `width` and writes their running sums starting
@@ -53,6 +78,18 @@ public enum SIMDBitPacking {
     @inlinable
     public static func unpackRunningSums(_ source: UnsafeRawPointer, width: Int, base: UInt32,
                                          into destination: UnsafeMutablePointer<UInt32>) {
+        guard width > 0 else { return destination.update(repeating: base, count: blockLength) }
+        if useCKernels {
+            // Safe: 1 <= width <= 32 (callers reject wider), 16 * width bytes readable.
+            return quarry_unpack128_running_sums(source, UInt32(width), base, destination)
+        }
+        unpackRunningSumsInSwift(source, width: width, base: base, into: destination)
+    }
+
+    /// The Swift kernel of `unpackRunningSums` (fallback and test reference).
+    @inlinable
+    public static func unpackRunningSumsInSwift(_ source: UnsafeRawPointer, width: Int, base: UInt32,
+                                                into destination: UnsafeMutablePointer<UInt32>) {
         guard width > 0 else { return destination.update(repeating: base, count: blockLength) }
         withConstant(width) { unpack(source, $0, destination, runningSumFrom: base) }
     }

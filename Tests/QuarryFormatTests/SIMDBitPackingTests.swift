@@ -85,6 +85,29 @@ final class SIMDBitPackingTests: XCTestCase {
         }
     }
 
+    /// The decoders in use (the unrolled C kernels on x86-64) equal the Swift reference kernels
+    /// at every width, plain and with running sums, on random and all-ones blocks.
+    func testKernelsInUseMatchTheSwiftReference() {
+        var random = SeededGenerator(seed: 23)
+        for width in 0...32 {
+            for round in 0..<3 {
+                let bytes = (0..<(16 * width)).map { _ in round == 0 ? UInt8(0xFF) : UInt8(truncatingIfNeeded: random.next()) }
+                let base = UInt32(truncatingIfNeeded: random.next())
+                var used = [UInt32](repeating: 1, count: 128), reference = [UInt32](repeating: 2, count: 128)
+                var usedSums = [UInt32](repeating: 3, count: 128), referenceSums = [UInt32](repeating: 4, count: 128)
+                (bytes + [0]).withUnsafeBytes { raw in
+                    let source = raw.baseAddress!
+                    SIMDBitPacking.unpack(source, width: width, into: &used)
+                    SIMDBitPacking.unpackInSwift(source, width: width, into: &reference)
+                    SIMDBitPacking.unpackRunningSums(source, width: width, base: base, into: &usedSums)
+                    SIMDBitPacking.unpackRunningSumsInSwift(source, width: width, base: base, into: &referenceSums)
+                }
+                XCTAssertEqual(used, reference, "width \(width) round \(round)")
+                XCTAssertEqual(usedSums, referenceSums, "running sums, width \(width) round \(round)")
+            }
+        }
+    }
+
     /// The documented layout: value i is lane i % 4, word k of lane l at position 4k + l.
     func testLayoutMatchesTheFormatComment() {
         let values = (0..<128).map { UInt32($0 % 8) }  // fits 3 bits

@@ -1,0 +1,27 @@
+// SIMD-BP128 block decoders, fully unrolled per bit width (see bitpack128.c).
+#ifndef QUARRY_SIMD_H
+#define QUARRY_SIMD_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 when this build has the SSE2 kernels (x86-64); 0 elsewhere (callers keep their portable
+/// decoder).
+int quarry_simd_available(void);
+
+/// Decodes one block of 128 values packed at `width` (1...32) bits in the 4-lane vertical
+/// layout documented in SIMDBitPacking.swift into `out`. Reads exactly 16 * width bytes from
+/// `in`, which needs no alignment.
+void quarry_unpack128(const void *in, uint32_t width, uint32_t *out);
+
+/// As quarry_unpack128, then out[i] = base + in[0] + ... + in[i] (running sums, modulo 2^32).
+void quarry_unpack128_running_sums(const void *in, uint32_t width, uint32_t base, uint32_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
