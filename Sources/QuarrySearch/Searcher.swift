@@ -75,6 +75,8 @@ public final class Searcher: @unchecked Sendable {
     private let analyzerSettings: AnalyzerSettings
     private var pool: [Analyzer] = []
     private let poolLock = NSLock()
+    /// Long lists' bound ratios, shared by every query on this generation and these settings.
+    let listBounds = ListBoundCache()
 
     /// Prepares to search `reader` with the analyzer the index was built with.
     public init(reader: IndexReader, settings: SearchSettings) throws {
@@ -131,7 +133,8 @@ public final class Searcher: @unchecked Sendable {
     public func run(_ query: Query, options: SearchOptions) throws -> SearchResults {
         let k = max(0, options.offset) + max(0, options.limit)
         var topK = TopK(capacity: k)
-        var compiler = QueryCompiler(reader: reader, parameters: settings.bm25, maxPrefixExpansions: settings.maxPrefixExpansions,
+        var compiler = QueryCompiler(reader: reader, parameters: settings.bm25, listBounds: listBounds,
+                                     maxPrefixExpansions: settings.maxPrefixExpansions,
                                      maxClauses: settings.maxClauses)
         guard let root = try compiler.compile(query, boost: 1) else {
             return SearchResults(hits: [], total: 0, totalIsExact: true, engineMicros: 0, fetchMicros: 0, algorithm: "none")
@@ -205,14 +208,16 @@ public final class Searcher: @unchecked Sendable {
 struct QueryCompiler {
     let reader: IndexReader
     let parameters: BM25Parameters
+    let listBounds: ListBoundCache
     let maxPrefixExpansions: Int
     /// Most posting lists one query may open (prefix expansions and fields included).
     let maxClauses: Int
     private var openedLists = 0
 
-    init(reader: IndexReader, parameters: BM25Parameters, maxPrefixExpansions: Int, maxClauses: Int) {
+    init(reader: IndexReader, parameters: BM25Parameters, listBounds: ListBoundCache, maxPrefixExpansions: Int, maxClauses: Int) {
         self.reader = reader
         self.parameters = parameters
+        self.listBounds = listBounds
         self.maxPrefixExpansions = maxPrefixExpansions
         self.maxClauses = maxClauses
     }
@@ -240,7 +245,8 @@ struct QueryCompiler {
         let idf = BM25Parameters.idf(docFreq: info.docFreq, docCount: reader.docCount)
         let termWeight = TermWeight(idf: idf, boost: boost, fieldWeight: weight(field), parameters: parameters,
                                     averageLength: reader.averageFieldLengths[Int(field.rawValue)])
-        return TermScorer(cursor: try reader.cursor(info), termWeight: termWeight, lengths: lengths)
+        return TermScorer(cursor: try reader.cursor(info), termWeight: termWeight, lengths: lengths,
+                          listBounds: listBounds, listKey: info.postingsOffset)
     }
 
     private func union(_ scorers: [Scorer]) -> Scorer? {

@@ -1,3 +1,4 @@
+import Foundation
 import QuarryFormat
 
 /// One term in one field: a posting cursor scored with BM25.
@@ -9,7 +10,11 @@ final class TermScorer: Scorer {
     private var cachedBlock = -1
     private var cachedBlockBound: Float = 0
 
-    init(cursor: PostingCursor, termWeight: TermWeight, lengths: UnsafePointer<UInt32>) {
+    /// - Parameters:
+    ///   - listBounds, listKey: where a long list's bound ratio is cached (the list's postings
+    ///     offset identifies it within the generation); nil computes it every time.
+    init(cursor: PostingCursor, termWeight: TermWeight, lengths: UnsafePointer<UInt32>,
+         listBounds: ListBoundCache? = nil, listKey: UInt64 = 0) {
         self.cursor = cursor
         self.termWeight = termWeight
         self.lengths = lengths
@@ -26,16 +31,27 @@ final class TermScorer: Scorer {
             }
             maxScore = best * boundSafetyFactor
         } else {
-            // The best (max tf, min length) pair over all blocks, compared without division:
-            // tf / (tf + K) > r  ⇔  tf > r · (tf + K); the division runs only for a new best.
-            var bestRatio: Float = 0
-            for block in 0..<cursor.blockCount {
-                let tf = Float(cursor.blockMaxTF(block))
-                let k = termWeight.normBase + termWeight.normPerToken * Float(cursor.blockMinFieldLength(block))
-                if tf > bestRatio * (tf + k) { bestRatio = max(bestRatio, tf / (tf + k)) }
+            let bestRatio: Float
+            if let listBounds, cursor.blockCount >= ListBoundCache.minimumBlockCount {
+                bestRatio = listBounds.ratio(of: listKey) { Self.bestRatio(cursor, termWeight) }
+            } else {
+                bestRatio = Self.bestRatio(cursor, termWeight)
             }
             maxScore = termWeight.weight * bestRatio * boundSafetyFactor
         }
+    }
+
+    /// max over the blocks of tf / (tf + K) for the block's (max tf, min length), K = normBase
+    /// + normPerToken · length: the score bound without the weight. Compared without division
+    /// (tf / (tf + K) > r  ⇔  tf > r · (tf + K)); the division runs only for a new best.
+    private static func bestRatio(_ cursor: PostingCursor, _ termWeight: TermWeight) -> Float {
+        var best: Float = 0
+        for block in 0..<cursor.blockCount {
+            let tf = Float(cursor.blockMaxTF(block))
+            let k = termWeight.normBase + termWeight.normPerToken * Float(cursor.blockMinFieldLength(block))
+            if tf > best * (tf + k) { best = max(best, tf / (tf + k)) }
+        }
+        return best
     }
 
     @inline(__always) private func rawBlockBound(_ block: Int) -> Float {
@@ -89,5 +105,28 @@ final class TermScorer: Scorer {
             cachedBlockBound = rawBlockBound(block) * boundSafetyFactor
         }
         return (cachedBlockBound, cursor.blockLastDocID(block))
+    }
+}
+
+/// Each long posting list's bound ratio (`TermScorer.bestRatio`: the weight-free part of its
+/// score bound, which depends only on the list and the BM25 length normalisation), computed
+/// once per generation and settings instead of once per query: for "the" that is a pass over
+/// thousands of skip entries. Keyed by the list's postings offset; thread-safe.
+final class ListBoundCache: @unchecked Sendable {
+    /// Shorter lists are bounded on the spot (cheaper than the lock).
+    static let minimumBlockCount = 32
+    private let lock = NSLock()
+    private var ratios: [UInt64: Float] = [:]
+
+    func ratio(of key: UInt64, compute: () -> Float) -> Float {
+        lock.lock()
+        let cached = ratios[key]
+        lock.unlock()
+        if let cached { return cached }
+        let ratio = compute()
+        lock.lock()
+        ratios[key] = ratio
+        lock.unlock()
+        return ratio
     }
 }
