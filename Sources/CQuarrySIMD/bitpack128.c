@@ -23,6 +23,7 @@ static inline __m128i running_sum(__m128i v, __m128i *carry) {
 }
 
 // The kernel; inlined into one function per width and mode, so W and `running` are constants.
+// running: out = base + running sums; otherwise out = value + base (base 0: plain decode).
 static inline __attribute__((always_inline))
 void unpack_body(const __m128i *in, uint32_t *out, const int W, const int running, uint32_t base) {
     const __m128i mask = _mm_set1_epi32((int)(W == 32 ? 0xFFFFFFFFu : ((1u << W) - 1u)));
@@ -36,12 +37,13 @@ void unpack_body(const __m128i *in, uint32_t *out, const int W, const int runnin
         }
         v = _mm_and_si128(v, mask);
         if (running) v = running_sum(v, &carry);
+        else v = _mm_add_epi32(v, carry);
         _mm_storeu_si128((__m128i *)out + j, v);
     }
 }
 
 #define DEFINE_UNPACK(W)                                                                         \
-    static void unpack_##W(const __m128i *in, uint32_t *out) { unpack_body(in, out, W, 0, 0); }  \
+    static void unpack_##W(const __m128i *in, uint32_t *out, uint32_t add) { unpack_body(in, out, W, 0, add); } \
     static void sums_##W(const __m128i *in, uint32_t *out, uint32_t base) { unpack_body(in, out, W, 1, base); }
 
 DEFINE_UNPACK(1) DEFINE_UNPACK(2) DEFINE_UNPACK(3) DEFINE_UNPACK(4) DEFINE_UNPACK(5)
@@ -52,7 +54,7 @@ DEFINE_UNPACK(21) DEFINE_UNPACK(22) DEFINE_UNPACK(23) DEFINE_UNPACK(24) DEFINE_U
 DEFINE_UNPACK(26) DEFINE_UNPACK(27) DEFINE_UNPACK(28) DEFINE_UNPACK(29) DEFINE_UNPACK(30)
 DEFINE_UNPACK(31) DEFINE_UNPACK(32)
 
-typedef void (*unpack_fn)(const __m128i *, uint32_t *);
+typedef void (*unpack_fn)(const __m128i *, uint32_t *, uint32_t);
 typedef void (*sums_fn)(const __m128i *, uint32_t *, uint32_t);
 
 static const unpack_fn unpackers[33] = {
@@ -71,7 +73,11 @@ static const sums_fn summers[33] = {
 
 // Widths outside 1...32 write nothing (the Swift caller handles 0 and rejects the rest).
 void quarry_unpack128(const void *in, uint32_t width, uint32_t *out) {
-    if (width >= 1 && width <= 32) unpackers[width]((const __m128i *)in, out);
+    if (width >= 1 && width <= 32) unpackers[width]((const __m128i *)in, out, 0);
+}
+
+void quarry_unpack128_plus(const void *in, uint32_t width, uint32_t addend, uint32_t *out) {
+    if (width >= 1 && width <= 32) unpackers[width]((const __m128i *)in, out, addend);
 }
 
 void quarry_unpack128_running_sums(const void *in, uint32_t width, uint32_t base, uint32_t *out) {
@@ -82,6 +88,9 @@ void quarry_unpack128_running_sums(const void *in, uint32_t width, uint32_t base
 
 int quarry_simd_available(void) { return 0; }
 void quarry_unpack128(const void *in, uint32_t width, uint32_t *out) { (void)in; (void)width; (void)out; }
+void quarry_unpack128_plus(const void *in, uint32_t width, uint32_t addend, uint32_t *out) {
+    (void)in; (void)width; (void)addend; (void)out;
+}
 void quarry_unpack128_running_sums(const void *in, uint32_t width, uint32_t base, uint32_t *out) {
     (void)in; (void)width; (void)base; (void)out;
 }

@@ -166,11 +166,11 @@ public final class PostingCursor {
     @usableFromInline func decodeTermFrequencies() {
         let base = postings.baseAddress!
         if blockDocCount == PostingsFormat.blockLength {
-            SIMDBitPacking.unpack(base + tfOffset, width: tfWidth, into: tfs)
+            SIMDBitPacking.unpack(base + tfOffset, width: tfWidth, adding: 1, into: tfs)
         } else {
             BitPacking.unpack(base + tfOffset, count: blockDocCount, width: tfWidth, into: tfs)
+            for i in 0..<blockDocCount { tfs[i] &+= 1 }
         }
-        for i in 0..<blockDocCount { tfs[i] &+= 1 }
         tfsDecoded = true
     }
 
@@ -378,10 +378,19 @@ public final class PostingCursor {
         // Skip the positions of earlier documents of this block: count varint terminators
         // (bytes below 0x80), eight bytes at a time while at least eight remain to be found.
         var remaining = 0
-        while positionsDocIndex < indexInBlock {
-            remaining += Int(tfs[positionsDocIndex])
-            positionsDocIndex += 1
+        var skipped = positionsDocIndex
+        let wanted = indexInBlock
+        let frequencies = UnsafeRawPointer(tfs)
+        while skipped &+ 8 <= wanted {
+            // Safe: skipped + 8 <= indexInBlock < blockDocCount <= 128 decoded tfs.
+            remaining &+= Int(frequencies.loadUnaligned(fromByteOffset: skipped &* 4, as: SIMD8<UInt32>.self).wrappedSum())
+            skipped &+= 8
         }
+        while skipped < wanted {
+            remaining &+= Int(tfs[skipped])
+            skipped &+= 1
+        }
+        positionsDocIndex = wanted
         while remaining >= 8 && offset + 8 <= limit {
             // Safe: offset + 8 <= limit, inside the positions body.
             let word = loadLE64(base, offset)

@@ -53,6 +53,19 @@ public enum SIMDBitPacking {
         unpackInSwift(source, width: width, into: destination)
     }
 
+    /// Decodes one block and adds `addend` to every value (tfs are stored minus one).
+    @inlinable
+    public static func unpack(_ source: UnsafeRawPointer, width: Int, adding addend: UInt32,
+                              into destination: UnsafeMutablePointer<UInt32>) {
+        guard width > 0 else { return destination.update(repeating: addend, count: blockLength) }
+        if useCKernels {
+            // Safe: 1 <= width <= 32 (callers reject wider), 16 * width bytes readable.
+            return quarry_unpack128_plus(source, UInt32(width), addend, destination)
+        }
+        unpackInSwift(source, width: width, into: destination)
+        for i in 0..<blockLength { destination[i] &+= addend }
+    }
+
     /// The Swift kernel: the fallback where the C kernels are absent, and the reference the
     /// tests compare them with.
     @inlinable

@@ -17,6 +17,9 @@ int quarry_simd_available(void);
 /// `in`, which needs no alignment.
 void quarry_unpack128(const void *in, uint32_t width, uint32_t *out);
 
+/// As quarry_unpack128, plus `addend` to every value (modulo 2^32): tfs stored as tf - 1.
+void quarry_unpack128_plus(const void *in, uint32_t width, uint32_t addend, uint32_t *out);
+
 /// As quarry_unpack128, then out[i] = base + in[0] + ... + in[i] (running sums, modulo 2^32).
 void quarry_unpack128_running_sums(const void *in, uint32_t width, uint32_t base, uint32_t *out);
 
