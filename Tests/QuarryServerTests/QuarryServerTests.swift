@@ -48,6 +48,28 @@ final class QuarryServerTests: XCTestCase {
         XCTAssertEqual(lines[4], #"{"v":1,"id":null,"ok":true,"pong":true}"#)
     }
 
+    func testLoneSearchRunsInlineAndPipelinedOnesOnWorkers() async throws {
+        let backend = FakeBackend()
+        let (_, path) = try await start(backend)
+        let client = try LineClient(path: path)
+        client.send(#"{"id":1,"op":"search","query":"lone"}"# + "\n")
+        XCTAssertEqual(client.readObject()?["id"], .number("1"))
+        // Sent in one write: the first has bytes behind it, the others an earlier one in flight.
+        client.send(#"{"id":2,"op":"search","query":"slow first"}"# + "\n" + #"{"id":3,"op":"search","query":"second"}"# + "\n")
+        XCTAssertEqual(client.readObject()?["id"], .number("2"))
+        XCTAssertEqual(client.readObject()?["id"], .number("3"))
+        XCTAssertEqual(backend.ranOnWorker, ["lone": false, "slow first": true, "second": true])
+    }
+
+    func testInlineSearchesCanBeTurnedOff() async throws {
+        let backend = FakeBackend()
+        let (_, path) = try await start(backend) { $0.inlineSearches = false }
+        let client = try LineClient(path: path)
+        client.send(#"{"id":1,"op":"search","query":"lone"}"# + "\n")
+        XCTAssertEqual(client.readObject()?["id"], .number("1"))
+        XCTAssertEqual(backend.ranOnWorker, ["lone": true])
+    }
+
     func testMalformedLineGetsBadRequestAndConnectionContinues() async throws {
         let (_, path) = try await start()
         let client = try LineClient(path: path)
