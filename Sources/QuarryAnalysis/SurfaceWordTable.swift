@@ -1,63 +1,99 @@
 /// What an `Analyzer` makes of each surface word it has been asked about by `HighlightScanner`,
-/// kept across queries: surface bytes -> term (or "dropped"), plus the last scan's decision.
+/// kept across queries: surface bytes -> term id (or "dropped").
 ///
 /// A word's term depends only on its bytes (see `HighlightScanner`), and the words of stored
 /// documents repeat across queries, so after a few queries nearly every word of a snippet is
-/// a hit here: a hash of its bytes and a probe, no String and no analyzer call.
+/// a hit here: no String, no analyzer call. Terms are interned (`termID(_:)`), so a scanner
+/// compares a word's term id with its query's few term ids, not strings.
 ///
-/// `stamp`: a number a `HighlightScanner` takes from the table for its query; an entry whose
-/// stamp is the scanner's holds that query's `decision` (kept, matched, dropped), any other
-/// entry has its decision made again from its term.
+/// `stamp`: for prefix queries, whose decision needs the word's unstemmed form, a scanner takes
+/// a stamp and the table keeps its decision in the slot; a slot whose stamp is the scanner's
+/// holds that decision, any other has it made again. Stamp 0: no decision is kept.
+///
+/// Layout: open addressing with linear probing over 32-byte slots that hold the entry itself
+/// (two per cache line), so that a hit costs one memory access in the common case:
+///
+///     Slot --> Key0 u64, Key1 u64, ByteCount u32, Term i32, Stamp u32, Decision i32
+///
+/// Key0 and Key1 are the word's first 16 bytes, zero-padded; a longer word keeps Key0 and puts
+/// its whole bytes in `longKeys`, Key1 being their offset there. ByteCount 0 marks an empty
+/// slot (a word has at least one byte). Term is the term id, -1 when the analyzer drops the word.
+///
+/// When `maxEntries` words are in, no more are added until the next `prepare()`, which starts
+/// the table over; term ids change then (`epoch`), so scanners intern their terms again.
 ///
 /// Owned by one `Analyzer`, so used by one thread at a time.
 final class SurfaceWordTable {
-    struct Entry {
-        var hash: UInt64
-        /// Where the surface word's bytes start in `keyBytes`, and how many there are.
-        var keyStart: Int32
-        var keyByteCount: Int32
-        /// Index of the word's term in `terms`, or -1 when the analyzer drops the word.
-        var term: Int32
-        var stamp: UInt32
-        var decision: Int32
+    struct Slot {
+        var key0: UInt64 = 0
+        var key1: UInt64 = 0
+        var byteCount: UInt32 = 0
+        var term: Int32 = 0
+        var stamp: UInt32 = 0
+        var decision: Int32 = 0
     }
 
     /// The table's arrays, moved out into a local variable for the length of a scan (no
     /// exclusivity check or copy-on-write check per word).
     struct Storage {
-        /// Open addressing, linear probing: entry index + 1, or 0 for an empty slot. A power of
-        /// two long, at most half full.
-        var slots: [Int32]
-        var entries: [Entry] = []
-        /// The surface words of `entries`, back to back.
-        var keyBytes: [UInt8] = []
+        /// A power of two long, at most half full.
+        var slots: [Slot]
+        var count = 0
+        /// The bytes of words longer than 16 bytes, back to back.
+        var longKeys: [UInt8] = []
+        /// Term id -> term, and back.
         var terms: [String] = []
+        var termIDs: [String: Int32] = [:]
 
         init(slotCount: Int) {
-            slots = [Int32](repeating: 0, count: slotCount)
+            slots = [Slot](repeating: Slot(), count: slotCount)
         }
     }
 
-    /// Distinct surface words kept by default; the table starts over when full. About 40 bytes
-    /// each (entry, slots, key bytes, term), so at most ~5 MB per analyzer.
+    /// Distinct surface words kept by default: ~12 MB at most (slots, long keys, terms). On
+    /// the medium corpus, 2^15 words made the intersection snippets 20% slower than 2^17 (the
+    /// table filled and started over too often).
     static let defaultMaxEntries = 1 << 17
     static let initialSlotCount = 4096
 
     let maxEntries: Int
     private var storage = Storage(slotCount: SurfaceWordTable.initialSlotCount)
     private var lastStamp: UInt32 = 0
+    /// Changes whenever term ids change (the table started over).
+    private(set) var epoch = 0
 
     init(maxEntries: Int = SurfaceWordTable.defaultMaxEntries) {
         self.maxEntries = max(1, maxEntries)
     }
 
     /// Distinct surface words in the table.
-    var count: Int { storage.entries.count }
+    var count: Int { storage.count }
 
-    /// A stamp no entry carries yet.
+    /// Starts the table over if it is full (call between scans, never during one).
+    func prepare() {
+        guard storage.count >= maxEntries || storage.terms.count >= 2 * maxEntries
+                || storage.longKeys.count > Int(Int32.max) / 2 else { return }
+        storage = Storage(slotCount: Self.initialSlotCount)
+        epoch += 1
+    }
+
+    /// The id of `term`, the same for every word whose term it is (until `epoch` changes).
+    func termID(_ term: String) -> Int32 {
+        Self.intern(term, in: &storage)
+    }
+
+    private static func intern(_ term: String, in table: inout Storage) -> Int32 {
+        if let id = table.termIDs[term] { return id }
+        let id = Int32(table.terms.count)
+        table.terms.append(term)
+        table.termIDs[term] = id
+        return id
+    }
+
+    /// A stamp no entry carries yet (never 0).
     func newStamp() -> UInt32 {
         if lastStamp == UInt32.max {
-            for index in storage.entries.indices { storage.entries[index].stamp = 0 }
+            for index in storage.slots.indices { storage.slots[index].stamp = 0 }
             lastStamp = 0
         }
         lastStamp += 1
@@ -68,91 +104,139 @@ final class SurfaceWordTable {
     static let dropped: Int32 = -2
 
     /// Calls `keep` with the byte range and decision of every word of `bytes` that the analyzer
-    /// keeps. `decide(term, surface)` gives the decision for a word whose entry does not carry
-    /// `stamp` (at most once per distinct word and stamp); it must not return `dropped`.
+    /// keeps. `decide(termID, surface)` gives the decision of a kept word (with a nonzero
+    /// `stamp`: only for a word whose slot does not carry the stamp); it must not return `dropped`.
     ///
     /// - Warning: `bytes` is valid UTF-8 and is not kept.
     @inline(__always)
     func scan(_ bytes: UnsafeBufferPointer<UInt8>, stamp: UInt32, analyzer: Analyzer,
-              decide: (_ term: String, _ surface: UnsafeBufferPointer<UInt8>) -> Int32,
+              decide: (_ termID: Int32, _ surface: UnsafeBufferPointer<UInt8>) -> Int32,
               keep: (_ range: Range<Int>, _ decision: Int32) -> Void) {
         var table = Storage(slotCount: 0)
         swap(&table, &storage)
         defer { swap(&table, &storage) }
         WordScanner.scan(bytes) { word in
             // Safe: the scanner's words lie within `bytes`.
+            let byteCount = word.end - word.start
+            let (key0, key1) = Self.leadingKeys(bytes, word.start, byteCount)
+            var hash = (key0 ^ (key1 &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(byteCount)) &* 0xBF58_476D_1CE4_E5B9
+            if byteCount > 16 {
+                for index in (word.start + 16)..<word.end { hash = (hash ^ UInt64(bytes[index])) &* 0x0000_0100_0000_01b3 }
+            }
+            hash ^= hash >> 29
+            let decision = table.slots.withUnsafeMutableBufferPointer { slots -> Int32 in
+                let mask = slots.count - 1
+                var slot = Int(truncatingIfNeeded: hash) & mask
+                while slots[slot].byteCount != 0 {
+                    if Int(slots[slot].byteCount) == byteCount && slots[slot].key0 == key0
+                        && (byteCount <= 16 ? slots[slot].key1 == key1
+                            : Self.longKeyMatches(table.longKeys, Int(slots[slot].key1), bytes, word.start, byteCount)) {
+                        let term = slots[slot].term
+                        if term < 0 { return Self.dropped }
+                        if stamp == 0 { return decide(term, UnsafeBufferPointer(rebasing: bytes[word.start..<word.end])) }
+                        if slots[slot].stamp == stamp { return slots[slot].decision }
+                        let decision = decide(term, UnsafeBufferPointer(rebasing: bytes[word.start..<word.end]))
+                        slots[slot].stamp = stamp
+                        slots[slot].decision = decision
+                        return decision
+                    }
+                    slot = (slot + 1) & mask
+                }
+                return Int32.min  // not in the table
+            }
+            if decision != Int32.min {
+                if decision != Self.dropped { keep(word.start..<word.end, decision) }
+                return
+            }
             let surface = UnsafeBufferPointer(rebasing: bytes[word.start..<word.end])
-            let hash = Self.hash(surface)
-            let mask = table.slots.count - 1
-            var slot = Int(truncatingIfNeeded: hash) & mask
-            var found = -1
-            while true {
-                let stored = Int(table.slots[slot])
-                if stored == 0 { break }
-                let entry = table.entries[stored - 1]
-                if entry.hash == hash && Int(entry.keyByteCount) == surface.count
-                    && Self.equal(table.keyBytes, Int(entry.keyStart), surface) {
-                    found = stored - 1
-                    break
-                }
-                slot = (slot + 1) & mask
-            }
-            let decision: Int32
-            if found >= 0 {
-                let entry = table.entries[found]
-                if entry.stamp == stamp {
-                    decision = entry.decision
-                } else {
-                    decision = entry.term < 0 ? Self.dropped : decide(table.terms[Int(entry.term)], surface)
-                    table.entries[found].stamp = stamp
-                    table.entries[found].decision = decision
-                }
-            } else {
-                let term = analyzer.normalize(word: String(decoding: surface, as: UTF8.self))
-                decision = term.map { decide($0, surface) } ?? Self.dropped
-                if table.entries.count >= maxEntries || table.keyBytes.count > Int(Int32.max) - surface.count {
-                    table = Storage(slotCount: Self.initialSlotCount)
-                    slot = Int(truncatingIfNeeded: hash) & (table.slots.count - 1)
-                }
-                var termIndex: Int32 = -1
-                if let term {
-                    termIndex = Int32(table.terms.count)
-                    table.terms.append(term)
-                }
-                table.entries.append(Entry(hash: hash, keyStart: Int32(table.keyBytes.count), keyByteCount: Int32(surface.count),
-                                           term: termIndex, stamp: stamp, decision: decision))
-                table.keyBytes.append(contentsOf: surface)
-                table.slots[slot] = Int32(table.entries.count)
-                if table.entries.count * 2 > table.slots.count { Self.rehash(&table, slotCount: table.slots.count * 2) }
-            }
-            if decision != Self.dropped { keep(word.start..<word.end, decision) }
+            let termID = analyzer.normalize(word: String(decoding: surface, as: UTF8.self)).map { Self.intern($0, in: &table) }
+            let newDecision = termID.map { decide($0, surface) } ?? Self.dropped
+            Self.insert(&table, maxEntries: maxEntries, hash: hash, key0: key0, key1: key1, surface: surface,
+                        termID: termID ?? -1, stamp: stamp, decision: newDecision)
+            if newDecision != Self.dropped { keep(word.start..<word.end, newDecision) }
         }
     }
 
-    /// FNV-1a, 64 bits: words are short, and it needs no setup.
+    /// The first 16 bytes of the word at `start`, zero-padded, as two little-endian words.
     @inline(__always)
-    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        return hash
+    private static func leadingKeys(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ byteCount: Int) -> (UInt64, UInt64) {
+        if byteCount >= 16 || start + 16 <= bytes.count {
+            // Safe: 16 bytes from `start` lie within `bytes` (one of the two conditions).
+            let base = UnsafeRawPointer(bytes.baseAddress!) + start
+            var key0 = UInt64(littleEndian: base.loadUnaligned(as: UInt64.self))
+            var key1 = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            if byteCount < 8 {
+                key0 &= (1 &<< UInt64(8 * byteCount)) &- 1
+                key1 = 0
+            } else if byteCount < 16 {
+                key1 &= (1 &<< UInt64(8 * (byteCount - 8))) &- 1
+            }
+            return (key0, key1)
+        }
+        var key0: UInt64 = 0, key1: UInt64 = 0
+        for offset in 0..<byteCount {
+            let byte = UInt64(bytes[start + offset])
+            if offset < 8 { key0 |= byte << UInt64(8 * offset) } else { key1 |= byte << UInt64(8 * (offset - 8)) }
+        }
+        return (key0, key1)
     }
 
     @inline(__always)
-    private static func equal(_ keys: [UInt8], _ keyStart: Int, _ word: UnsafeBufferPointer<UInt8>) -> Bool {
+    private static func longKeyMatches(_ keys: [UInt8], _ keyStart: Int, _ bytes: UnsafeBufferPointer<UInt8>,
+                                       _ start: Int, _ byteCount: Int) -> Bool {
         keys.withUnsafeBufferPointer { keys in
-            // Safe: keyStart + word.count <= keys.count, as the entry's byte count equals word.count.
-            for offset in 0..<word.count where keys[keyStart + offset] != word[offset] { return false }
+            // Safe: the entry's bytes were stored with this byte count, so keyStart + byteCount <= keys.count.
+            for offset in 0..<byteCount where keys[keyStart + offset] != bytes[start + offset] { return false }
             return true
         }
     }
 
-    private static func rehash(_ table: inout Storage, slotCount: Int) {
-        table.slots = [Int32](repeating: 0, count: slotCount)
-        let mask = slotCount - 1
-        for (index, entry) in table.entries.enumerated() {
-            var slot = Int(truncatingIfNeeded: entry.hash) & mask
-            while table.slots[slot] != 0 { slot = (slot + 1) & mask }
-            table.slots[slot] = Int32(index + 1)
+    private static func insert(_ table: inout Storage, maxEntries: Int, hash: UInt64, key0: UInt64, key1: UInt64,
+                               surface: UnsafeBufferPointer<UInt8>, termID: Int32, stamp: UInt32, decision: Int32) {
+        // Full: the word is analyzed again next time; `prepare()` starts over between scans.
+        guard table.count < maxEntries, table.longKeys.count <= Int(Int32.max) - surface.count else { return }
+        var slot = Slot(key0: key0, key1: key1, byteCount: UInt32(surface.count), term: termID, stamp: stamp, decision: decision)
+        if surface.count > 16 {
+            slot.key1 = UInt64(table.longKeys.count)
+            table.longKeys.append(contentsOf: surface)
         }
+        if (table.count + 1) * 2 > table.slots.count { grow(&table) }
+        place(slot, hash: hash, in: &table.slots)
+        table.count += 1
+    }
+
+    private static func place(_ slot: Slot, hash: UInt64, in slots: inout [Slot]) {
+        let mask = slots.count - 1
+        var index = Int(truncatingIfNeeded: hash) & mask
+        while slots[index].byteCount != 0 { index = (index + 1) & mask }
+        slots[index] = slot
+    }
+
+    /// Doubles the slots; every entry's hash is recomputed from its key.
+    private static func grow(_ table: inout Storage) {
+        let old = table.slots
+        table.slots = [Slot](repeating: Slot(), count: old.count * 2)
+        for slot in old where slot.byteCount != 0 {
+            place(slot, hash: rehash(slot, longKeys: table.longKeys), in: &table.slots)
+        }
+    }
+
+    /// The hash `scan` computes for the word a slot holds.
+    private static func rehash(_ slot: Slot, longKeys: [UInt8]) -> UInt64 {
+        let byteCount = Int(slot.byteCount)
+        let key1 = byteCount <= 16 ? slot.key1 : Self.littleEndianWord(longKeys, Int(slot.key1) + 8)
+        var hash = (slot.key0 ^ (key1 &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(byteCount)) &* 0xBF58_476D_1CE4_E5B9
+        if byteCount > 16 {
+            for index in (Int(slot.key1) + 16)..<(Int(slot.key1) + byteCount) {
+                hash = (hash ^ UInt64(longKeys[index])) &* 0x0000_0100_0000_01b3
+            }
+        }
+        return hash ^ (hash >> 29)
+    }
+
+    private static func littleEndianWord(_ bytes: [UInt8], _ start: Int) -> UInt64 {
+        var value: UInt64 = 0
+        for offset in 0..<8 { value |= UInt64(bytes[start + offset]) << UInt64(8 * offset) }
+        return value
     }
 }

@@ -30,7 +30,7 @@ public struct SnippetBuilder {
 
     private final class Scratch {
         var words: [HighlightScanner.Word] = []
-        /// Per matched term (`HighlightScanner.matchedTerms` index), the last mark set on it: counts
+        /// Per matched term (`HighlightScanner.Word.matchIndex`), the last mark set on it: counts
         /// distinct terms (seen in this text, present in this window) without building a Set.
         var marks: [Int] = []
         private var lastMark = 0
@@ -68,7 +68,7 @@ public struct SnippetBuilder {
             let end = Self.chunkEnd(text, atOrAfter: min(byteCount, offset + chunkBytes))
             let firstNew = scratch.words.count
             scanner.scan(text, utf8Range: offset..<end, analyzer: analyzer, into: &scratch.words)
-            scratch.cover(termCount: scanner.matchedTerms.count)
+            scratch.cover(termCount: scanner.matchIndexCount)
             for word in scratch.words[firstNew...] where word.isMatch && scratch.marks[word.matchIndex] != seenMark {
                 scratch.marks[word.matchIndex] = seenMark
                 seenTermCount += 1

@@ -115,6 +115,26 @@ final class SnippetEquivalenceTests: XCTestCase {
         XCTAssertLessThanOrEqual(small.surfaceWords.count, 16)
     }
 
+    /// Thousands of distinct words, 1 to 40 bytes (so longer than the 16 bytes a table slot holds
+    /// inline): the analyzer's table grows several times, and finds every word again after.
+    func testManyDistinctWordsGrowTheTable() throws {
+        let analyzer = try Analyzer()
+        var generator = SeededGenerator(seed: 5)
+        let words = (0..<6_000).map { _ in
+            String((0..<Int.random(in: 1...40, using: &generator)).map { _ in
+                Character(Unicode.Scalar(UInt8.random(in: 0x61...0x7A, using: &generator)))
+            })
+        }
+        let text = words.joined(separator: " ")
+        let terms = Set(words.shuffled(using: &generator).prefix(3).compactMap { analyzer.normalize(word: $0) })
+        let builder = SnippetBuilder(terms: terms, prefixes: [], maxBytes: 200)
+        let reference = ReferenceSnippetBuilder(terms: terms, prefixes: [], maxBytes: 200)
+        for _ in 0..<2 {  // the second time, every word is found in the table
+            XCTAssertEqual(builder.snippet(for: text, analyzer: analyzer), reference.snippet(for: text, analyzer: analyzer))
+        }
+        XCTAssertGreaterThan(analyzer.surfaceWords.count, 4_000)
+    }
+
     func testMatchBeyondTheFirstChunksOfAHugeText() throws {
         let analyzer = try Analyzer()
         var generator = SeededGenerator(seed: 7)
