@@ -19,7 +19,7 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int
     /// A connection with no request in flight and no traffic for this long is closed; 0 = never.
     public var idleTimeoutSeconds: Double
-    /// Threads that run searches; 0 = one per core.
+    /// Threads that run pipelined searches, status and reload (see `inlineSearches`); 0 = one per core.
     public var workerThreads: Int
     /// Request size and result-window limits, checked before the backend is asked.
     public var limits: ProtocolLimits
