@@ -24,7 +24,10 @@ import QuarryProtocol
 /// "connection reset" instead of answers). So a draining connection keeps reading and answering
 /// until it has been quiet for `drainQuietPeriod` with every slot written, then closes; an idle
 /// connection therefore closes within that period and never holds up the daemon's exit (the
-/// server's grace period bounds a client that keeps sending).
+/// server's grace period bounds a client that keeps sending). Quiet counts from the later of
+/// the last read and the start of the drain: while inline searches keep the event loop busy,
+/// a request can sit unread in a socket when the drain starts, and the loop reads it in its
+/// next round of I/O, before the drain timer runs again.
 ///
 /// All state is confined to the channel's event loop.
 final class ConnectionHandler: ChannelDuplexHandler {
@@ -47,7 +50,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var readHeld = false
     /// Shutting down: close once `slots` is empty and nothing arrived for `drainQuietPeriod`.
     private var draining = false
-    /// When the last bytes arrived (for the quiet period of a drain).
+    /// When the last bytes arrived, or the drain started if later (for the quiet period of a drain).
     private var lastReadAt = NIODeadline.now()
     private var drainTimer: RepeatedTask?
     /// How long a draining connection must stay silent before it is closed.
@@ -239,6 +242,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func beginDrain() {
         guard !draining, let context else { return }
         draining = true
+        lastReadAt = max(lastReadAt, NIODeadline.now())
         if readHeld && slots.count < server.configuration.maxPipelinedRequests {
             readHeld = false
             context.read()

@@ -168,6 +168,33 @@ final class QuarryServerTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path), "socket file removed on exit")
     }
 
+    /// Lone slow searches run inline, so a request can still be unread in its socket (its event
+    /// loop busy with another connection's search) when the drain starts: it is answered all the same.
+    func testShutdownAnswersRequestsUnreadWhileTheLoopRanAnInlineSearch() async throws {
+        let backend = FakeBackend()
+        let (server, path) = try await start(backend)
+        let clients = try (0..<4).map { _ in try LineClient(path: path) }
+        for client in clients {
+            client.send(#"{"op":"ping"}"# + "\n")
+            XCTAssertNotNil(client.readLine())
+        }
+        // Two searches start; the other two requests arrive while their loops are busy.
+        for (index, client) in clients.enumerated() where index < 2 {
+            client.send(#"{"id":\#(index),"op":"search","query":"slow \#(index)"}"# + "\n")
+        }
+        while backend.searches < 2 { try await Task.sleep(nanoseconds: 5_000_000) }
+        for (index, client) in clients.enumerated() where index >= 2 {
+            client.send(#"{"id":\#(index),"op":"search","query":"slow \#(index)"}"# + "\n")
+        }
+        server.shutdown()
+        for (index, client) in clients.enumerated() {
+            let response = client.readObject()
+            XCTAssertEqual(response?["id"], .number(String(index)), "connection \(index)")
+            XCTAssertEqual(response?["ok"], .bool(true), "connection \(index)")
+        }
+        try await waitStopped(server)
+    }
+
     func testIdleConnectionDoesNotBlockShutdown() async throws {
         let (server, path) = try await start()
         let idle = try LineClient(path: path)
