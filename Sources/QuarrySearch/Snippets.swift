@@ -13,7 +13,9 @@ import QuarryAnalysis
 public struct SnippetBuilder {
     public static let highlightStart: Character = "\u{02}"
     public static let highlightEnd: Character = "\u{03}"
-    /// Only the first this-many bytes of a body are searched for a window (huge manuals).
+    /// No chunk starts at or past this offset (huge manuals). The last chunk may run past it:
+    /// after 4 + 16 + 64 KiB, a 256 KiB chunk ends near 340 KiB, which is how far a document
+    /// that never shows all the query's terms is analyzed.
     static let scanLimitBytes = 128 * 1024
     /// The first chunk analyzed; each next chunk is four times larger.
     static let firstChunkBytes = 4 * 1024
