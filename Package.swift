@@ -92,7 +92,8 @@ let package = Package(
         .testTarget(name: "QuarrySearchTests", dependencies: ["QuarrySearch", "QuarryIndex", "QuarryTestSupport"]),
         .testTarget(name: "QuarryProtocolTests", dependencies: ["QuarryProtocol"]),
         .testTarget(name: "QuarryConfigTests", dependencies: ["QuarryConfig"]),
-        .testTarget(name: "QuarryServerTests", dependencies: ["QuarryServer", "QuarryProtocol", "QuarryConfig"]),
+        .testTarget(name: "QuarryServerTests", dependencies: ["QuarryServer", "QuarryProtocol", "QuarryConfig",
+                                                             .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "EndToEndTests", dependencies: ["QuarryProtocol", "QuarryTestSupport"]),
         // The real binaries as a service: hot swap under load, crashes, signals, sd_notify, units.
         .testTarget(name: "ServiceTests", dependencies: ["QuarryProtocol", "QuarrySystem", "QuarryTestSupport"]),

@@ -21,6 +21,8 @@ public final class Analyzer {
     private var foldCache: [String: String] = [:]
     /// Bounds each cache's memory (~100k short strings, a few MB); cleared whole when full.
     static let stemCacheCapacity = 100_000
+    /// Surface word -> term, for `HighlightScanner` (snippets); made on first use.
+    lazy var surfaceWords = SurfaceWordTable()
 
     /// Throws `AnalyzerError(.unknownLanguage)` when libstemmer has no such algorithm.
     public init(settings: AnalyzerSettings = .default) throws {

@@ -11,10 +11,12 @@
 /// bytes past the end of a posting block stay inside the file.
 ///
 /// Example: an empty "norms" body in generation 3 is
-/// `51 52 59 4E | 01 00 00 00 | 03 00 00 00 00 00 00 00 | 51 45 4E 44 | 01 00 00 00 | crc32 (8 bytes)`.
+/// `51 52 59 4E | 02 00 00 00 | 03 00 00 00 00 00 00 00 | 51 45 4E 44 | 01 00 00 00 | crc32 (8 bytes)`.
 public enum FileFrame {
-    /// The on-disk format version this build writes and reads.
-    public static let formatVersion: UInt32 = 1
+    /// The on-disk format version this build writes and reads. 2: stored-field blocks carry
+    /// their documents' ends and hold 4 KiB (StoredFields.swift); an index of version 1 is
+    /// refused with "the index is older than this program" and must be rebuilt.
+    public static let formatVersion: UInt32 = 2
     public static let headerByteCount = 16
     public static let footerByteCount = 16
     /// "QEND" as a little-endian u32.

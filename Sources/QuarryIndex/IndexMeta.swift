@@ -13,7 +13,7 @@ import QuarryFormat
 /// JSON bytes. meta is written last: a generation without a valid meta is not a generation.
 ///
 /// Example (shortened): `{"analyzer":{...},"docs":2,"fields":[{"id":0,"length_sum":5,"name":"title"},...],
-/// "files":{"ids":{"bytes":66,"crc32":"1a2b3c4d"},...},"format":"quarry-index","format_version":1,"generation":3}`
+/// "files":{"ids":{"bytes":66,"crc32":"1a2b3c4d"},...},"format":"quarry-index","format_version":2,"generation":3}`
 /// then `crc32 5e6f7a8b`.
 public struct IndexMeta: Codable, Equatable, Sendable {
     public struct FieldInfo: Codable, Equatable, Sendable {
@@ -65,7 +65,9 @@ public struct IndexMeta: Codable, Equatable, Sendable {
             }
             guard meta.format_version == Int(FileFrame.formatVersion) else {
                 throw FormatError(.version, file: "meta", offset: 0,
-                                  reason: "format version \(meta.format_version), this program reads \(FileFrame.formatVersion)")
+                                  reason: "format version \(meta.format_version), this program reads \(FileFrame.formatVersion): "
+                                      + (meta.format_version > Int(FileFrame.formatVersion)
+                                         ? "this program is older than the index" : "the index is older than this program"))
             }
             return meta
         } catch let error as FormatError {

@@ -168,8 +168,7 @@ public struct Request: Sendable, Equatable {
             writer.key("fields"); writer.bool(search.fields)
         }
         writer.endObject()
-        var bytes = writer.bytes
-        bytes.append(UInt8(ascii: "\n"))
-        return bytes
+        writer.endLine()
+        return writer.bytes
     }
 }

@@ -25,7 +25,7 @@ public struct Response: Sendable, Equatable {
 
     /// Encodes the response as one line, newline included. The line holds no other newline.
     public func encodedLine() -> [UInt8] {
-        var writer = JSONWriter(reservingCapacity: 512)
+        var writer = JSONWriter(reservingCapacity: estimatedByteCount)
         writer.beginObject()
         writer.key("v"); writer.int(ProtocolVersion.current)
         writer.key("id"); id.write(to: &writer)
@@ -57,9 +57,17 @@ public struct Response: Sendable, Equatable {
             writer.endObject()
         }
         writer.endObject()
-        var bytes = writer.bytes
-        bytes.append(UInt8(ascii: "\n"))
-        return bytes
+        writer.endLine()
+        return writer.bytes
+    }
+
+    /// Room for the encoded line, so that the writer does not grow it several times.
+    private var estimatedByteCount: Int {
+        guard case .search(let result) = body else { return 512 }
+        return result.hits.reduce(256) { total, hit in
+            total + 96 + hit.id.utf8.count + hit.title.utf8.count + (hit.snippet?.utf8.count ?? 0) * 9 / 8
+                + (hit.fields?.reduce(0) { $0 + 8 + $1.key.utf8.count + $1.value.utf8.count } ?? 0)
+        }
     }
 
     private static func write(_ hit: SearchHit, to writer: inout JSONWriter) {

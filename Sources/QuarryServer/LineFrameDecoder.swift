@@ -2,8 +2,9 @@ import NIOCore
 
 /// One unit of input: a complete request line, or the fact that a line was too long.
 enum LineFrame {
-    /// A line without its "\n" (and without a trailing "\r").
-    case line(ByteBuffer)
+    /// A line without its "\n" (and without a trailing "\r"). `followedByInput`: more bytes had
+    /// already arrived after it (the client is pipelining), so the handler may spread the work.
+    case line(ByteBuffer, followedByInput: Bool)
     /// A line longer than the limit; its bytes were (or are being) discarded.
     case tooLong(byteCount: Int)
 }
@@ -48,7 +49,7 @@ struct LineFrameDecoder: ByteToMessageDecoder {
             if line.readableBytesView.last == UInt8(ascii: "\r") {
                 line.moveWriterIndex(to: line.writerIndex - 1)
             }
-            context.fireChannelRead(wrapInboundOut(.line(line)))
+            context.fireChannelRead(wrapInboundOut(.line(line, followedByInput: buffer.readableBytes > 0)))
             return .continue
         }
         if discarding {
@@ -72,7 +73,7 @@ struct LineFrameDecoder: ByteToMessageDecoder {
         while try decode(context: context, buffer: &buffer) == .continue {}
         if buffer.readableBytes > 0 {
             if !discarding, let line = buffer.readSlice(length: buffer.readableBytes) {
-                context.fireChannelRead(wrapInboundOut(.line(line)))
+                context.fireChannelRead(wrapInboundOut(.line(line, followedByInput: false)))
             }
             buffer.moveReaderIndex(to: buffer.writerIndex)
         }

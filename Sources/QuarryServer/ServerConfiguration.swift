@@ -19,13 +19,17 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int
     /// A connection with no request in flight and no traffic for this long is closed; 0 = never.
     public var idleTimeoutSeconds: Double
-    /// Threads that run searches; 0 = one per core.
+    /// Threads that run pipelined searches, status and reload (see `inlineSearches`); 0 = one per core.
     public var workerThreads: Int
     /// Request size and result-window limits, checked before the backend is asked.
     public var limits: ProtocolLimits
     /// Requests one connection may have queued or in flight before the server stops reading from
     /// it (back-pressure for pipelining clients).
     public var maxPipelinedRequests: Int
+    /// Run a search on the connection's event loop when it is the only request of its connection
+    /// in flight (no pipelining), instead of handing it to a worker thread and back: two thread
+    /// wake-ups less per request. Pipelined requests always go to the workers. See `ConnectionHandler`.
+    public var inlineSearches: Bool
     /// After `shutdown()`, connections still busy after this long are closed without their answer.
     public var shutdownGracePeriodSeconds: Double
     /// The version line reported in status when the backend leaves it empty.
@@ -38,6 +42,7 @@ public struct ServerConfiguration: Sendable {
                 workerThreads: Int = 0,
                 limits: ProtocolLimits = .default,
                 maxPipelinedRequests: Int = 64,
+                inlineSearches: Bool = true,
                 shutdownGracePeriodSeconds: Double = 30,
                 version: String = "quarry 0.1.0") {
         self.listener = listener
@@ -47,6 +52,7 @@ public struct ServerConfiguration: Sendable {
         self.workerThreads = workerThreads
         self.limits = limits
         self.maxPipelinedRequests = maxPipelinedRequests
+        self.inlineSearches = inlineSearches
         self.shutdownGracePeriodSeconds = shutdownGracePeriodSeconds
         self.version = version
     }

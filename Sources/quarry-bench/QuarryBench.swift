@@ -6,18 +6,21 @@ import QuarrySearch
 /// anchors harness times the in-process engines: one warm-up round, then `rounds` rounds over
 /// all queries; per query the median of its rounds, then p50 / p90 / p99 over queries. For profiling (`perf`, `valgrind --tool=callgrind`) too.
 ///
-///     quarry-bench INDEX_DIR QUERIES.txt [union|intersection|phrase] [rounds] [--count] [--slowest]
+///     quarry-bench INDEX_DIR QUERIES.txt [union|intersection|phrase] [rounds] [--count] [--slowest] [--fetch]
 ///     quarry-bench INDEX_DIR --stats          bits per doc id and per tf, bytes per file
 ///
 /// Query lines are split into lower-case words (\w+) and joined as the harness does:
 /// union `a OR b`, intersection `+a +b`, phrase `"a b"`.
+/// `--fetch` also fetches stored fields and snippets for the hits (as quarryd's default search
+/// does) and reports that fetch time (`SearchResults.fetchMicros`) beside the engine time.
 @main
 struct QuarryBench {
     static func main() throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
         let count = arguments.contains("--count")
         let showSlowest = arguments.contains("--slowest")
-        arguments.removeAll { $0 == "--count" || $0 == "--slowest" }
+        let fetch = arguments.contains("--fetch")
+        arguments.removeAll { $0 == "--count" || $0 == "--slowest" || $0 == "--fetch" }
         guard arguments.count >= 2 else {
             FileHandle.standardError.write(Data("usage: quarry-bench INDEX_DIR QUERIES.txt [union|intersection|phrase] [rounds] [--count]\n".utf8))
             exit(2)
@@ -53,7 +56,7 @@ struct QuarryBench {
             default: return words.joined(separator: " OR ")
             }
         }
-        let options = SearchOptions(limit: 10, exactCount: count, snippets: false, fields: false)
+        let options = SearchOptions(limit: 10, exactCount: count, snippets: fetch, fields: fetch)
         // QUARRY_BENCH_GAP_US: idle time before each query, as a client's think time leaves it.
         let gapMicroseconds = Int(ProcessInfo.processInfo.environment["QUARRY_BENCH_GAP_US"] ?? "") ?? 0
         // QUARRY_BENCH_SPIN_US: the same gap spent busy (a client on this thread), not asleep.
@@ -62,6 +65,7 @@ struct QuarryBench {
         // Rounds outside, queries inside, as the anchors harness does: a query's postings are
         // not still in cache from its previous run (300 other queries ran in between).
         var samples = [[Double]](repeating: [], count: queries.count)
+        var fetchSamples = [[Double]](repeating: [], count: queries.count)
         for _ in 0..<rounds {
             for (index, query) in queries.enumerated() {
                 if gapMicroseconds > 0 { usleep(UInt32(gapMicroseconds)) }
@@ -70,8 +74,9 @@ struct QuarryBench {
                     while DispatchTime.now().uptimeNanoseconds < until {}
                 }
                 let start = DispatchTime.now().uptimeNanoseconds
-                _ = try searcher.search(query, options: options)
+                let results = try searcher.search(query, options: options)
                 samples[index].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
+                fetchSamples[index].append(Double(results.fetchMicros))
             }
         }
         // QUARRY_BENCH_STAT=min: each query's fastest round instead of its median (robust to other
@@ -97,5 +102,12 @@ struct QuarryBench {
         print(String(format: "%@%@: %d queries, p50 %.1f us, p90 %.1f us, p99 %.1f us, mean %.1f us",
                      mode, count ? "+count" : "", medians.count, percentile(0.5), percentile(0.9), percentile(0.99),
                      medians.reduce(0, +) / Double(medians.count)))
+        if fetch {
+            let fetchMedians = fetchSamples.map { $0.sorted()[$0.count / 2] }.sorted()
+            func fetchPercentile(_ p: Double) -> Double { fetchMedians[min(fetchMedians.count - 1, Int((p * Double(fetchMedians.count - 1)).rounded()))] }
+            print(String(format: "  of which fetch (stored fields + snippets): p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us, mean %.1f us",
+                         fetchPercentile(0.5), fetchPercentile(0.9), fetchPercentile(0.99), fetchMedians.last ?? 0,
+                         fetchMedians.reduce(0, +) / Double(fetchMedians.count)))
+        }
     }
 }

@@ -139,7 +139,7 @@ extension QuarryIndexCommand {
     }
 }
 
-let quarryVersion = "quarry-index 0.1.0 (index format 1)"
+let quarryVersion = "quarry-index 0.1.0 (index format 2)"
 
 func formatBytes(_ count: Int) -> String {
     let units = ["B", "KiB", "MiB", "GiB", "TiB"]

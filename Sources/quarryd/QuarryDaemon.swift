@@ -9,7 +9,7 @@ import QuarrySystemd
 /// `quarryd`: serves the live index generation on a Unix socket until SIGTERM.
 @main
 struct QuarryDaemon: AsyncParsableCommand {
-    static let version = "quarryd 0.1.0 (protocol 1, index format 1)"
+    static let version = "quarryd 0.1.0 (protocol 1, index format 2)"
     static let configuration = CommandConfiguration(
         commandName: "quarryd",
         abstract: "Quarry search daemon: answers protocol v1 (newline-delimited JSON) on a Unix socket.",

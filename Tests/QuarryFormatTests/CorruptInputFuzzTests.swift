@@ -116,6 +116,27 @@ final class CorruptInputFuzzTests: XCTestCase {
         }
     }
 
+    func testDamagedStoredFieldsThrowOrAnswer() {
+        var writer = StoredFieldsWriter()
+        var bodyBytes: [UInt8] = []
+        let documents = (0..<60).map { i in
+            [StoredField(name: "title", value: "title \(i)"),
+             StoredField(name: "body", value: String(repeating: "word\(i % 7) ", count: (i * 37) % 300))]
+        }
+        for document in documents {
+            if let block = writer.add(document) { bodyBytes += block }
+        }
+        bodyBytes += writer.finish()
+        let file = FileFrame.frame(magic: StoredFieldsFormat.magic, generation: 1, body: bodyBytes)
+        var random = SeededGenerator(seed: 14)
+        for _ in 0..<2000 {
+            mutated(file, using: &random).withUnsafeBytes { bytes in
+                guard let reader = try? StoredFieldsReader(file: bytes, body: body(bytes)) else { return }
+                for docID in 0...documents.count { _ = try? reader.document(UInt32(docID)) }
+            }
+        }
+    }
+
     /// Regression (found by the e2e suite): a stored-fields block offset of 2^64 - 1 overflowed
     /// `offset + compressed` and trapped; it must throw.
     func testStoredBlockTableWithHugeOffsetThrows() throws {

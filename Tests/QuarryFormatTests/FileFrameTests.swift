@@ -38,7 +38,8 @@ final class FileFrameTests: XCTestCase {
     /// The worked example in FileFrame.swift: an empty body in generation 3.
     func testHeaderAndFooterLayout() {
         let bytes = FileFrame.frame(magic: "QRYN", generation: 3, body: [])
-        XCTAssertEqual(Array(bytes[0..<16]), [0x51, 0x52, 0x59, 0x4E, 1, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0])
+        XCTAssertEqual(Array(bytes[0..<16]), [0x51, 0x52, 0x59, 0x4E, 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0])
+        XCTAssertEqual(FileFrame.formatVersion, 2)
         XCTAssertEqual(Array(bytes[16..<24]), [0x51, 0x45, 0x4E, 0x44, 1, 0, 0, 0])
         XCTAssertEqual(Array(bytes[28..<32]), [0, 0, 0, 0], "the checksum's upper 32 bits are zero")
     }
@@ -78,7 +79,7 @@ final class FileFrameTests: XCTestCase {
 
     /// Another format version with a valid checksum: `.version`, naming which side is older.
     func testOtherVersionIsRejectedNamingTheOlderSide() {
-        for (version, side) in [(UInt32(2), "this program is older"), (UInt32(0), "the index is older")] {
+        for (version, side) in [(FileFrame.formatVersion + 1, "this program is older"), (FileFrame.formatVersion - 1, "the index is older")] {
             var bytes = sampleFile()
             bytes.replaceSubrange(4..<8, with: withUnsafeBytes(of: version.littleEndian, Array.init))
             let crc = Checksum.crc32(Array(bytes[0..<(bytes.count - 8)]))

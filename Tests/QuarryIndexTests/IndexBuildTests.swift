@@ -210,6 +210,22 @@ final class IndexBuildTests: XCTestCase {
         }
     }
 
+    /// An index written by the previous format version (1: whole-block stored fields) is
+    /// refused at open with a message that says which side is older and what to do.
+    func testIndexOfThePreviousFormatVersionIsRefusedClearly() throws {
+        try build([try writeCorpus(documentCount: 20).path])
+        let metaPath = indexPath + "/gen-000001/meta"
+        var meta = try IndexMeta.decode(Array(try Data(contentsOf: URL(fileURLWithPath: metaPath))))
+        meta.format_version = Int(FileFrame.formatVersion) - 1
+        try Data(try meta.encoded()).write(to: URL(fileURLWithPath: metaPath))
+        XCTAssertThrowsError(try IndexReader.openCurrent(indexPath: indexPath)) { error in
+            guard let error = error as? IndexError else { return XCTFail("\(error)") }
+            XCTAssertEqual(error.code, .version, "\(error)")
+            XCTAssertTrue(error.message.contains("the index is older than this program"), error.message)
+            XCTAssertTrue(error.message.contains("rebuild the index"), error.message)
+        }
+    }
+
     func testMissingFileIsRejectedNamingTheFile() throws {
         try build([try writeCorpus(documentCount: 50).path])
         let path = indexPath + "/gen-000001/positions"

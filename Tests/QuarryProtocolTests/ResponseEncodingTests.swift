@@ -2,6 +2,22 @@ import XCTest
 @testable import QuarryProtocol
 
 final class ResponseEncodingTests: XCTestCase {
+    /// Escapes at the start, middle and end of a string, back to back, between runs of plain
+    /// bytes (copied whole) and beside non-ASCII text, which is kept as UTF-8.
+    func testStringEscapesAroundRunsOfPlainBytes() throws {
+        var writer = JSONWriter()
+        writer.beginArray()
+        writer.string("\"a\\b\nc\r\td\u{02}\u{03}é\u{7F}\u{0}x\u{1F}\"")
+        writer.string("")
+        writer.string("plain text, no escapes — ünïcode 日本")
+        writer.endArray()
+        XCTAssertEqual(String(decoding: writer.bytes, as: UTF8.self),
+                       #"["\"a\\b\nc\r\td\u0002\u0003é\u007f\u0000x\u001f\"","","plain text, no escapes — ünïcode 日本"]"#)
+        let parsed = try JSONValue.parse(writer.bytes)
+        XCTAssertEqual(parsed, .array([.string("\"a\\b\nc\r\td\u{02}\u{03}é\u{7F}\u{0}x\u{1F}\""), .string(""),
+                                       .string("plain text, no escapes — ünïcode 日本")]))
+    }
+
     private func text(_ response: Response) -> String {
         String(decoding: response.encodedLine(), as: UTF8.self)
     }

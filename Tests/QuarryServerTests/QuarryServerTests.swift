@@ -48,6 +48,28 @@ final class QuarryServerTests: XCTestCase {
         XCTAssertEqual(lines[4], #"{"v":1,"id":null,"ok":true,"pong":true}"#)
     }
 
+    func testLoneSearchRunsInlineAndPipelinedOnesOnWorkers() async throws {
+        let backend = FakeBackend()
+        let (_, path) = try await start(backend)
+        let client = try LineClient(path: path)
+        client.send(#"{"id":1,"op":"search","query":"lone"}"# + "\n")
+        XCTAssertEqual(client.readObject()?["id"], .number("1"))
+        // Sent in one write: the first has bytes behind it, the others an earlier one in flight.
+        client.send(#"{"id":2,"op":"search","query":"slow first"}"# + "\n" + #"{"id":3,"op":"search","query":"second"}"# + "\n")
+        XCTAssertEqual(client.readObject()?["id"], .number("2"))
+        XCTAssertEqual(client.readObject()?["id"], .number("3"))
+        XCTAssertEqual(backend.ranOnWorker, ["lone": false, "slow first": true, "second": true])
+    }
+
+    func testInlineSearchesCanBeTurnedOff() async throws {
+        let backend = FakeBackend()
+        let (_, path) = try await start(backend) { $0.inlineSearches = false }
+        let client = try LineClient(path: path)
+        client.send(#"{"id":1,"op":"search","query":"lone"}"# + "\n")
+        XCTAssertEqual(client.readObject()?["id"], .number("1"))
+        XCTAssertEqual(backend.ranOnWorker, ["lone": true])
+    }
+
     func testMalformedLineGetsBadRequestAndConnectionContinues() async throws {
         let (_, path) = try await start()
         let client = try LineClient(path: path)
@@ -144,6 +166,33 @@ final class QuarryServerTests: XCTestCase {
         try await waitStopped(server)
         XCTAssertLessThan(Date().timeIntervalSince(began), 3)
         XCTAssertFalse(FileManager.default.fileExists(atPath: path), "socket file removed on exit")
+    }
+
+    /// Lone slow searches run inline, so a request can still be unread in its socket (its event
+    /// loop busy with another connection's search) when the drain starts: it is answered all the same.
+    func testShutdownAnswersRequestsUnreadWhileTheLoopRanAnInlineSearch() async throws {
+        let backend = FakeBackend()
+        let (server, path) = try await start(backend)
+        let clients = try (0..<4).map { _ in try LineClient(path: path) }
+        for client in clients {
+            client.send(#"{"op":"ping"}"# + "\n")
+            XCTAssertNotNil(client.readLine())
+        }
+        // Two searches start; the other two requests arrive while their loops are busy.
+        for (index, client) in clients.enumerated() where index < 2 {
+            client.send(#"{"id":\#(index),"op":"search","query":"slow \#(index)"}"# + "\n")
+        }
+        while backend.searches < 2 { try await Task.sleep(nanoseconds: 5_000_000) }
+        for (index, client) in clients.enumerated() where index >= 2 {
+            client.send(#"{"id":\#(index),"op":"search","query":"slow \#(index)"}"# + "\n")
+        }
+        server.shutdown()
+        for (index, client) in clients.enumerated() {
+            let response = client.readObject()
+            XCTAssertEqual(response?["id"], .number(String(index)), "connection \(index)")
+            XCTAssertEqual(response?["ok"], .bool(true), "connection \(index)")
+        }
+        try await waitStopped(server)
     }
 
     func testIdleConnectionDoesNotBlockShutdown() async throws {

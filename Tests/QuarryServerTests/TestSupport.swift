@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Logging
+import NIOPosix
 import QuarryProtocol
 @testable import QuarryServer
 
@@ -13,11 +14,18 @@ final class FakeBackend: SearchBackend, @unchecked Sendable {
     private let lock = NSLock()
     private var _searches = 0
     var searches: Int { lock.withLock { _searches } }
+    /// Whether each search ran on a search worker (true) or on an event loop (false), by query.
+    private var _ranOnWorker: [String: Bool] = [:]
+    var ranOnWorker: [String: Bool] { lock.withLock { _ranOnWorker } }
 
     struct Boom: Error {}
 
     func search(_ request: SearchRequest) throws -> SearchResponse {
-        lock.withLock { _searches += 1 }
+        let onWorker = MultiThreadedEventLoopGroup.currentEventLoop == nil
+        lock.withLock {
+            _searches += 1
+            _ranOnWorker[request.query] = onWorker
+        }
         if request.query.contains("((") { throw ProtocolError(.badQuery, "unbalanced parenthesis at 0") }
         if request.query.contains("boom") { throw Boom() }
         if request.query.contains("noindex") { throw ProtocolError(.noIndex, "no index in /nowhere") }
