@@ -12,12 +12,13 @@ import QuarryProtocol
 /// (back-pressure).
 ///
 /// Where a search runs: a request that is *alone* (no earlier slot in flight and no further bytes
-/// received behind it: the usual client that waits for each answer) runs right here on the event
-/// loop when `ServerConfiguration.inlineSearches` is set; pipelined requests go to the worker pool
-/// so that they run in parallel. The hand-off to a worker and back costs two thread wake-ups, each
-/// on whichever core is free: through the socket on the medium corpus (intersection, no snippets
-/// or fields) the round trip went from p50 ~95 to ~70 µs. The price: while an inline search runs,
-/// the other connections of this event loop wait for it (there is one loop per core).
+/// received behind it: the usual client that waits for each answer) on the daemon's only open
+/// connection runs right here on the event loop when `ServerConfiguration.inlineSearches` is set;
+/// everything else goes to the worker pool so that it runs in parallel. The hand-off to a worker
+/// and back costs two thread wake-ups, each on whichever core is free: through the socket on the
+/// medium corpus (intersection, no snippets or fields) the round trip went from p50 ~95 to ~70
+/// µs. Only with a single connection, because an inline search holds its event loop: with other
+/// clients connected, a slow query would delay their requests and new connections behind it.
 ///
 /// Shutdown (`beginDrain`): requests the client sent before shutdown may still sit unread in the
 /// socket buffer, and closing a socket with unread data resets it (the client would see
@@ -141,7 +142,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 defer { server.stats.recordSearch(micros: Int((NIODeadline.now() - started).nanoseconds / 1000)) }
                 return .search(try server.backend.search(search))
             }
-            if alone && server.configuration.inlineSearches {
+            if alone && server.configuration.inlineSearches && server.connectionCount <= 1 {
                 respondNow(Response(id: request.id, body: Self.perform(work, logger: logger)))
             } else {
                 runOffLoop(id: request.id, work)

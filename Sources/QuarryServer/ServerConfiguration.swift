@@ -26,9 +26,11 @@ public struct ServerConfiguration: Sendable {
     /// Requests one connection may have queued or in flight before the server stops reading from
     /// it (back-pressure for pipelining clients).
     public var maxPipelinedRequests: Int
-    /// Run a search on the connection's event loop when it is the only request of its connection
-    /// in flight (no pipelining), instead of handing it to a worker thread and back: two thread
-    /// wake-ups less per request. Pipelined requests always go to the workers. See `ConnectionHandler`.
+    /// Run a search on the connection's event loop when it is the only request in flight on the
+    /// daemon's only open connection, instead of handing it to a worker thread and back: two
+    /// thread wake-ups less per request. Pipelined requests, and every request while other
+    /// clients are connected, go to the workers (an inline search holds its event loop). See
+    /// `ConnectionHandler`.
     public var inlineSearches: Bool
     /// After `shutdown()`, connections still busy after this long are closed without their answer.
     public var shutdownGracePeriodSeconds: Double

@@ -61,6 +61,21 @@ final class QuarryServerTests: XCTestCase {
         XCTAssertEqual(backend.ranOnWorker, ["lone": false, "slow first": true, "second": true])
     }
 
+    /// With a second client connected, even a lone search goes to a worker: an inline one would
+    /// hold the event loop the other client may share.
+    func testLoneSearchGoesToAWorkerWhileAnotherClientIsConnected() async throws {
+        let backend = FakeBackend()
+        let (_, path) = try await start(backend)
+        let client = try LineClient(path: path)
+        let other = try LineClient(path: path)
+        other.send(#"{"id":9,"op":"ping"}"# + "\n")
+        XCTAssertEqual(other.readObject()?["id"], .number("9"))
+        client.send(#"{"id":1,"op":"search","query":"lone"}"# + "\n")
+        XCTAssertEqual(client.readObject()?["id"], .number("1"))
+        XCTAssertEqual(backend.ranOnWorker, ["lone": true])
+        _ = other
+    }
+
     func testInlineSearchesCanBeTurnedOff() async throws {
         let backend = FakeBackend()
         let (_, path) = try await start(backend) { $0.inlineSearches = false }
