@@ -120,6 +120,35 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(ring.output)
         }
 
+        Benchmark("simdswift w=\(label)") { benchmark in
+            // The Swift kernel (the fallback off x86-64, and what "simd" ran before CQuarrySIMD).
+            var checksum: UInt32 = 0
+            var block = 0
+            for _ in 0..<fullBlocks {
+                SIMDBitPacking.unpackInSwift(ring.simdBytes + block * ring.simdStride, width: width, into: ring.output)
+                checksum &+= ring.output[0] ^ ring.output[blockSize - 1]
+                block = (block + 1) & (ringBlocks - 1)
+            }
+            BitPacking.unpack(ring.bytes, count: tailCount, width: width, into: ring.output)
+            blackHole(checksum)
+            blackHole(ring.output)
+        }
+
+        Benchmark("simdsums w=\(label)") { benchmark in
+            // Doc ids: the same decode plus running sums (what a posting cursor runs per block).
+            var checksum: UInt32 = 0
+            var block = 0
+            for _ in 0..<fullBlocks {
+                SIMDBitPacking.unpackRunningSums(ring.simdBytes + block * ring.simdStride, width: width, base: checksum,
+                                                 into: ring.output)
+                checksum &+= ring.output[0] ^ ring.output[blockSize - 1]
+                block = (block + 1) & (ringBlocks - 1)
+            }
+            BitPacking.unpack(ring.bytes, count: tailCount, width: width, into: ring.output)
+            blackHole(checksum)
+            blackHole(ring.output)
+        }
+
         Benchmark("simd w=\(label)") { benchmark in
             var checksum: UInt32 = 0
             var block = 0

@@ -25,17 +25,33 @@ enum MaxScore {
     static func run(_ terms: [TermScorer], into topK: inout TopK) -> Int {
         let count = terms.count
         guard count > 0 else { return 0 }
-        let end = PostingCursor.end
         // Safe: `terms` keeps every scorer alive for the whole call.
         let handles = terms.map { Unmanaged.passUnretained($0) }
-        var docs = terms.map(\.docID)
-        let byBound = terms.indices.sorted { terms[$0].maxScore < terms[$1].maxScore }
-        var prefixBounds = [Float](repeating: 0, count: count)
-        var running: Float = 0
-        for rank in 0..<count {
-            running += terms[byBound[rank]].maxScore
-            prefixBounds[rank] = running * boundSafetyFactor
+        let order = terms.indices.sorted { terms[$0].maxScore < terms[$1].maxScore }
+        // The loop's state in one scratch allocation (no copy-on-write checks per posting):
+        // per term, its current doc; per rank, the term and the prefix bound.
+        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: count) { docs in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: count) { byBound in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: count) { prefixBounds in
+                    var running: Float = 0
+                    for rank in 0..<count {
+                        byBound[rank] = order[rank]
+                        running += terms[order[rank]].maxScore
+                        prefixBounds[rank] = running * boundSafetyFactor
+                    }
+                    for term in 0..<count { docs[term] = terms[term].docID }
+                    return loop(handles, docs.baseAddress!, byBound.baseAddress!, prefixBounds.baseAddress!, &topK)
+                }
+            }
         }
+    }
+
+    /// The merge loop over prepared state (see the type's comment); returns the documents scored.
+    private static func loop(_ handles: [Unmanaged<TermScorer>], _ docs: UnsafeMutablePointer<UInt32>,
+                             _ byBound: UnsafePointer<Int>, _ prefixBounds: UnsafePointer<Float>,
+                             _ topK: inout TopK) -> Int {
+        let count = handles.count
+        let end = PostingCursor.end
         var firstEssential = 0
         var threshold = topK.threshold
         var scored = 0
