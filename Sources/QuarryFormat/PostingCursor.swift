@@ -305,8 +305,14 @@ public final class PostingCursor {
                 continue
             }
             if x == y { return x }
-            // Here x > y, both cursors inside decoded blocks: merge the rest of both blocks.
+            // Here x > y, both cursors inside decoded blocks. If the rest of b's block lies
+            // below x, no merge: b jumps (by its skip entries) as in a leapfrog.
             let na = a.blockDocCount, nb = b.blockDocCount
+            if b.docs[nb &- 1] < x {
+                y = b.advance(toAtLeast: x)
+                continue
+            }
+            // Otherwise merge the rest of both blocks.
             var ia = a.indexInBlock, ib = b.indexInBlock
             let pa = a.docs, pb = b.docs
             while ia < na && ib < nb {
