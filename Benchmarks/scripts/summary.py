@@ -60,6 +60,19 @@ def main():
             ratio = lambda a, b: f"{a / b:.3f}" if b else "-"
             print(f"| {w} | {g['unpack']:.2f} | {g['memcpy']:.1f} | {g['naive']:.3f} | "
                   f"{ratio(g['unpack'], g['memcpy'])} | {g['naive'] and g['unpack'] / g['naive']:.1f}x |")
+    if any(k.startswith("simd ") for k in decode):
+        # Full blocks: the vertical SIMD layout, decoded by the unrolled C kernels ("simd"),
+        # the Swift kernel ("simdswift") and with running sums as doc ids are ("simdsums").
+        print()
+        print("| width | simd (Gints/s) | simd, running sums | simd, Swift kernel | memcpy (Gints/s) | simd / memcpy | sums / memcpy | simd / Swift kernel |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        widths = sorted({int(k.split("w=")[1]) for k in decode})
+        for w in widths:
+            g = {kind: decode.get(f"{kind} w={w:02d}", {}).get("throughput", 0) / 1e3
+                 for kind in ("simd", "simdsums", "simdswift", "memcpy")}
+            ratio = lambda a, b: f"{a / b:.2f}" if b else "-"
+            print(f"| {w} | {g['simd']:.2f} | {g['simdsums']:.2f} | {g['simdswift']:.2f} | {g['memcpy']:.1f} | "
+                  f"{ratio(g['simd'], g['memcpy'])} | {ratio(g['simdsums'], g['memcpy'])} | {ratio(g['simd'], g['simdswift'])}x |")
     query = results.get("Query", {})
     if query:
         print()
