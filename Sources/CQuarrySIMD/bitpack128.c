@@ -8,6 +8,21 @@
 // Reads exactly 16 * width bytes from `in` (unaligned loads); writes 128 values to `out`.
 #include "quarry_simd.h"
 
+long quarry_lower_bound(const uint32_t *values, long count, uint32_t target) {
+    const uint32_t *base = values;
+    long n = count;
+    while (n > 1) {
+        long half = n >> 1;
+#if defined(__clang__)
+        base = __builtin_unpredictable(base[half] < target) ? base + half : base;
+#else
+        base = base[half] < target ? base + half : base;
+#endif
+        n -= half;
+    }
+    return (base - values) + (*base < target);
+}
+
 #if defined(__x86_64__) && defined(__SSE2__)
 #include <emmintrin.h>
 

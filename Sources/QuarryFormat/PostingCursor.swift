@@ -1,3 +1,5 @@
+import CQuarrySIMD
+
 /// A forward-only cursor over one term's posting list in a mapped postings file.
 ///
 /// Decodes one 128-document block at a time into buffers owned by the cursor (allocated once,
@@ -242,14 +244,8 @@ public final class PostingCursor {
             if docs[i] < target {
                 // Further than one step: a branchless lower bound over the rest of the block
                 // (a linear scan's exit mispredicted on every hop of a sparse lead).
-                var first = i &+ 1
-                var n = blockDocCount &- first
-                while n > 1 {
-                    let half = n &>> 1
-                    first = docs[first &+ half] < target ? first &+ half : first
-                    n &-= half
-                }
-                i = docs[first] < target ? first &+ 1 : first
+                // Safe: i + 1 < blockDocCount (docs[i] < target <= docs[last]).
+                i = i &+ 1 &+ quarry_lower_bound(docs + (i &+ 1), blockDocCount &- i &- 1, target)
             }
             indexInBlock = i
             currentDoc = docs[i]
@@ -268,12 +264,8 @@ public final class PostingCursor {
             loadBlock(block)
             if isCorrupt { return Self.end }
             // A fresh block: binary search for the first doc >= target (docs are increasing).
-            var low = 0, high = blockDocCount
-            while low < high {
-                let middle = (low + high) >> 1
-                if docs[middle] < target { low = middle + 1 } else { high = middle }
-            }
-            i = low
+            // Safe: a loaded block holds blockDocCount >= 1 docs.
+            i = quarry_lower_bound(docs, blockDocCount, target)
         }
         while i < blockDocCount && docs[i] < target { i += 1 }
         if i == blockDocCount {

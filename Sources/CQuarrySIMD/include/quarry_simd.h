@@ -23,6 +23,12 @@ void quarry_unpack128_plus(const void *in, uint32_t width, uint32_t addend, uint
 /// As quarry_unpack128, then out[i] = base + in[0] + ... + in[i] (running sums, modulo 2^32).
 void quarry_unpack128_running_sums(const void *in, uint32_t width, uint32_t base, uint32_t *out);
 
+/// The index of the first of the `count` sorted values at `values` that is >= `target`
+/// (`count` when none is): a binary search whose steps are conditional moves, not branches
+/// (the hops of a leapfrog land at unpredictable places, and a mispredicted branch per step cost
+/// more than the search). `count` must be >= 1.
+long quarry_lower_bound(const uint32_t *values, long count, uint32_t target);
+
 #ifdef __cplusplus
 }
 #endif
