@@ -395,6 +395,17 @@ public final class PostingCursor {
             remaining -= 8 - (word & 0x8080_8080_8080_8080).nonzeroBitCount
             offset += 8
         }
+        // Fewer than eight terminators left: find the remaining-th one in the next word by
+        // clearing the lower terminator bits (no branch per byte).
+        if remaining > 0 && offset + 8 <= limit {
+            // Safe: offset + 8 <= limit, inside the positions body.
+            var stops = ~loadLE64(base, offset) & 0x8080_8080_8080_8080
+            if stops.nonzeroBitCount >= remaining {
+                for _ in 1..<remaining { stops &= stops &- 1 }
+                offset += (stops.trailingZeroBitCount &+ 1) &>> 3
+                remaining = 0
+            }
+        }
         while remaining > 0 {
             guard offset < limit else { isCorrupt = true; return nil }
             if base.load(fromByteOffset: offset, as: UInt8.self) < 0x80 { remaining -= 1 }
@@ -428,17 +439,15 @@ public final class PostingCursor {
                     if position >= stopAt { break }
                     continue
                 }
-                // One varint of 1 to 3 bytes from the loaded word (longer ones: byte by byte).
+                // One varint of 1 to 4 bytes from the loaded word, without a branch on its length
+                // (1- and 2-byte deltas alternate unpredictably); longer ones byte by byte.
                 let low = UInt32(truncatingIfNeeded: word)
-                if low & 0x80 == 0 {
-                    value = low & 0x7F
-                    offset += 1
-                } else if low & 0x8000 == 0 {
-                    value = (low & 0x7F) | ((low &>> 8) & 0x7F) &<< 7
-                    offset += 2
-                } else if low & 0x80_0000 == 0 {
-                    value = (low & 0x7F) | ((low &>> 8) & 0x7F) &<< 7 | ((low &>> 16) & 0x7F) &<< 14
-                    offset += 3
+                let stops = ~low & 0x8080_8080
+                if stops != 0 {
+                    let length = (stops.trailingZeroBitCount &+ 1) &>> 3
+                    let packed = (low & 0x7F) | ((low &>> 1) & 0x3F80) | ((low &>> 2) & 0x1F_C000) | ((low &>> 3) & 0xFE0_0000)
+                    value = packed & ((1 &<< (7 &* UInt32(length))) &- 1)
+                    offset += length
                 } else {
                     guard let long = readVarInt(base, &offset, limit) else { isCorrupt = true; return nil }
                     value = long
