@@ -13,10 +13,13 @@ import QuarryAnalysis
 public struct SnippetBuilder {
     public static let highlightStart: Character = "\u{02}"
     public static let highlightEnd: Character = "\u{03}"
-    /// No chunk starts at or past this offset (huge manuals). The last chunk may run past it:
-    /// after 4 + 16 + 64 KiB, a 256 KiB chunk ends near 340 KiB, which is how far a document
-    /// that never shows all the query's terms is analyzed.
-    static let scanLimitBytes = 128 * 1024
+    /// How far into a body a snippet looks (huge manuals): chunks end here at the latest (cut at
+    /// the next whitespace), so at most ~64 KiB of a document is analyzed, as Lucene's
+    /// highlighter analyzes 50K characters by default. (It was 128 KiB plus a last chunk
+    /// running to ~340 KiB: on the 5M scale corpus, ten long intersection hits took 20-50 ms to
+    /// fetch.) A document whose terms all appear only later gets its best window from the first
+    /// 64 KiB.
+    static let scanLimitBytes = 64 * 1024
     /// The first chunk analyzed; each next chunk is four times larger.
     static let firstChunkBytes = 4 * 1024
     /// Bytes of context kept before the first match of the window.
@@ -67,7 +70,7 @@ public struct SnippetBuilder {
         var offset = 0
         var chunkBytes = Self.firstChunkBytes
         while offset < byteCount && offset < Self.scanLimitBytes {
-            let end = Self.chunkEnd(text, atOrAfter: min(byteCount, offset + chunkBytes))
+            let end = Self.chunkEnd(text, atOrAfter: min(byteCount, offset + chunkBytes, Self.scanLimitBytes))
             let firstNew = scratch.words.count
             scanner.scan(text, utf8Range: offset..<end, analyzer: analyzer, into: &scratch.words)
             scratch.cover(termCount: scanner.matchIndexCount)

@@ -5,7 +5,7 @@ import QuarryAnalysis
 struct ReferenceSnippetBuilder {
     static let highlightStart: Character = "\u{02}"
     static let highlightEnd: Character = "\u{03}"
-    static let scanLimitBytes = 128 * 1024
+    static let scanLimitBytes = 64 * 1024
     static let firstChunkBytes = 4 * 1024
     static let leadingContextBytes = 40
 
@@ -30,7 +30,7 @@ struct ReferenceSnippetBuilder {
         var offset = 0
         var chunkBytes = Self.firstChunkBytes
         while offset < utf8.count && offset < Self.scanLimitBytes {
-            var end = min(utf8.count, offset + chunkBytes)
+            var end = min(utf8.count, offset + chunkBytes, Self.scanLimitBytes)
             // Cut at whitespace so that no word is split between chunks.
             while end < utf8.count && utf8[end] != 0x20 && utf8[end] != 0x0A && utf8[end] != 0x09 { end += 1 }
             let chunk = String(decoding: utf8[offset..<end], as: UTF8.self)
