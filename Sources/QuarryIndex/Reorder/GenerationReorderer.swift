@@ -144,16 +144,26 @@ enum GenerationReorderer {
                 throw IndexError(.corrupt, "\(name): field \(field.name) lengths sum to \(sum) after reordering, meta says \(expected)")
             }
         }
+        let timing = ProcessInfo.processInfo.environment["QUARRY_INDEX_TIMING"] != nil
+        var phaseStart = Date()
+        func lap(_ phase: String) {
+            if timing { FileHandle.standardError.write(Data("timing: reorder \(phase) \(Date().timeIntervalSince(phaseStart)) s\n".utf8)) }
+            phaseStart = Date()
+        }
         files[IndexFile.norms.rawValue] = try writeNorms(lengths, docCount: docCount, directory: scratch, generation: generation)
         files[IndexFile.ids.rawValue] = try writeIDs(reader, order: order, directory: scratch, generation: generation)
+        lap("norms+ids")
         let rewritten = try writePostings(reader, newID: newID, lengths: lengths, directory: scratch, generation: generation,
                                           encoderThreads: encoderThreads, chunkPositionCount: chunkPositionCount) { done, total in
             progress(ReorderProgress(phase: .postings, done: done, total: total, seconds: Date().timeIntervalSince(start)))
         }
         for (file, info) in rewritten.files { files[file] = info }
-        files[IndexFile.stored.rawValue] = try writeStored(reader, order: order, directory: scratch, generation: generation) { done in
+        lap("postings")
+        files[IndexFile.stored.rawValue] = try writeStored(reader, order: order, directory: scratch, generation: generation,
+                                                           threads: options.bisection.threads) { done in
             progress(ReorderProgress(phase: .stored, done: done, total: docCount, seconds: Date().timeIntervalSince(start)))
         }
+        lap("stored")
         let rewriteAccounted = docCount * (8 + 4 * fieldCount + 8) + rewritten.largestTermBytes
 
         // The same counts as before, or nothing is replaced.
@@ -177,12 +187,14 @@ enum GenerationReorderer {
         try FileSystem.writeFileDurably(generationPath + "/meta", try meta.encoded())
         try FileSystem.syncDirectory(generationPath)
 
+        lap("checks+rename")
         // Verify what a reader will see.
         let check = try IndexReader(path: generationPath, name: name)
         let newPostings = try check.postingsStatistics().postings
         guard check.meta == meta, newPostings == oldPostings else {
             throw IndexError(.corrupt, "\(name): the reordered generation does not read back (\(newPostings) postings of \(oldPostings))")
         }
+        lap("verify")
         let summary = ReorderSummary(method: options.method, terms: forwardTerms, postings: forwardPostings,
                                      forwardIndexSeconds: forwardSeconds, bisectionSeconds: bisectionSeconds,
                                      rewriteSeconds: Date().timeIntervalSince(rewriteStart),
@@ -285,13 +297,33 @@ enum GenerationReorderer {
         return try file.finish()
     }
 
+    /// Documents fetched per thread per round in `writeStored`.
+    static let storedBatchCount = 2_048
+
+    /// The stored file in the new order. Fetching a document decompresses its whole block (the
+    /// costly part: each block is read once per document it holds), so `threads` threads fetch
+    /// consecutive batches; this thread adds them in order, so the bytes do not depend on the threads.
     private static func writeStored(_ reader: IndexReader, order: [UInt32], directory: String, generation: UInt64,
-                                    progress: (Int) -> Void) throws -> IndexMeta.FileInfo {
+                                    threads: Int, progress: (Int) -> Void) throws -> IndexMeta.FileInfo {
         let file = try FramedFileWriter(directory: directory, file: .stored, generation: generation)
         var writer = StoredFieldsWriter()
-        for (new, old) in order.enumerated() {
-            if let block = writer.add(try reader.storedFields(old)) { try file.write(block) }
-            if new % 16_384 == 0 { progress(new) }
+        let threads = max(1, threads)
+        let batches = FetchedBatches(count: threads)
+        var start = 0
+        while start < order.count {
+            let roundStart = start
+            DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                let first = min(order.count, roundStart + thread * Self.storedBatchCount)
+                let end = min(order.count, first + Self.storedBatchCount)
+                batches.set(thread, Result { try order[first..<end].map { try reader.storedFields($0) } })
+            }
+            for thread in 0..<threads {
+                for document in try batches.take(thread).get() {
+                    if let block = writer.add(document) { try file.write(block) }
+                }
+            }
+            start = min(order.count, start + threads * Self.storedBatchCount)
+            progress(start)
         }
         try file.write(writer.finish())
         return try file.finish()
@@ -374,5 +406,27 @@ enum GenerationReorderer {
                  IndexFile.positions.rawValue: try positionsFile.finish(),
                  IndexFile.terms.rawValue: try termsFile.finish()],
                 dictionary.termCount, postingCount, largestTermBytes)
+    }
+}
+
+/// One slot per fetching thread (each thread writes only its own slot, under the lock).
+private final class FetchedBatches: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<[[StoredField]], Error>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ value: Result<[[StoredField]], Error>) {
+        lock.lock()
+        slots[index] = value
+        lock.unlock()
+    }
+
+    func take(_ index: Int) -> Result<[[StoredField]], Error> {
+        lock.lock()
+        defer { lock.unlock() }
+        let value = slots[index] ?? .success([])
+        slots[index] = nil
+        return value
     }
 }
