@@ -86,7 +86,7 @@ enum GenerationReorderer {
                         chunkPositionCount: Int, progress: (ReorderProgress) -> Void) throws -> (IndexMeta, ReorderSummary) {
         precondition(options.method == .bp)
         let start = Date()
-        let reader = try IndexReader(path: generationPath, name: name)
+        let reader = try IndexReader(path: generationPath, name: name, keepResident: false)
         let docCount = reader.docCount
 
         // Forward index.
@@ -94,6 +94,7 @@ enum GenerationReorderer {
             progress(ReorderProgress(phase: .forwardIndex, done: done, total: total, seconds: Date().timeIntervalSince(start)))
         }
         let forwardSeconds = Date().timeIntervalSince(start)
+        reader.dropResidentPages()
         let bisectionMemory = GraphBisection.memoryByteCount(docCount: docCount, termCount: forward.termCount,
                                                              threads: options.bisection.threads)
         let bisectionStart = Date()
@@ -158,6 +159,7 @@ enum GenerationReorderer {
             progress(ReorderProgress(phase: .postings, done: done, total: total, seconds: Date().timeIntervalSince(start)))
         }
         for (file, info) in rewritten.files { files[file] = info }
+        reader.dropResidentPages()
         lap("postings")
         files[IndexFile.stored.rawValue] = try writeStored(reader, order: order, directory: scratch, generation: generation,
                                                            threads: options.bisection.threads) { done in
@@ -174,6 +176,7 @@ enum GenerationReorderer {
             throw IndexError(.corrupt, "\(name): the rewritten positions file differs in size (the same varints in another order must not)")
         }
         let oldPostings = try reader.postingsStatistics().postings
+        reader.dropResidentPages()
         guard rewritten.postings == oldPostings else {
             throw IndexError(.corrupt, "\(name): rewrote \(rewritten.postings) postings of \(oldPostings)")
         }
@@ -189,7 +192,7 @@ enum GenerationReorderer {
 
         lap("checks+rename")
         // Verify what a reader will see.
-        let check = try IndexReader(path: generationPath, name: name)
+        let check = try IndexReader(path: generationPath, name: name, keepResident: false)
         let newPostings = try check.postingsStatistics().postings
         guard check.meta == meta, newPostings == oldPostings else {
             throw IndexError(.corrupt, "\(name): the reordered generation does not read back (\(newPostings) postings of \(oldPostings))")
@@ -323,6 +326,8 @@ enum GenerationReorderer {
                 }
             }
             start = min(order.count, start + threads * Self.storedBatchCount)
+            // Documents come from all over the file: without this every block would stay mapped.
+            reader.dropResidentPages(of: [.stored])
             progress(start)
         }
         try file.write(writer.finish())
@@ -398,6 +403,8 @@ enum GenerationReorderer {
             }
             termIndex += 1
             if termIndex % 4096 == 0 { progress(termIndex, termTotal) }
+            // Terms are read in file order: pages behind them are not needed again.
+            if termIndex % 65_536 == 0 { reader.dropResidentPages(of: [.postings, .positions]) }
             return true
         }
         if !chunk.terms.isEmpty { try output.submit(chunk) }
