@@ -196,15 +196,20 @@ private final class BisectionRun: @unchecked Sendable {
             reportPlaced(range.count)
             return
         }
-        let owned = degrees ?? DegreeArrays(termCount: termCount)
-        split(range, degrees: owned, parallel: depth == 0 && parallelDepth > 0)
         let middle = range.lowerBound + range.count / 2
         if depth < parallelDepth {
+            do {
+                // Freed before the halves start: at most 2 x threads arrays exist at once.
+                let scratch = DegreeArrays(termCount: termCount)
+                split(range, degrees: scratch, parallel: depth == 0)
+            }
             // Each half gets its own degree arrays on its own thread.
             DispatchQueue.concurrentPerform(iterations: 2) { half in
                 bisect(half == 0 ? range.lowerBound..<middle : middle..<range.upperBound, depth: depth + 1, degrees: nil)
             }
         } else {
+            let owned = degrees ?? DegreeArrays(termCount: termCount)
+            split(range, degrees: owned, parallel: false)
             bisect(range.lowerBound..<middle, depth: depth + 1, degrees: owned)
             bisect(middle..<range.upperBound, depth: depth + 1, degrees: owned)
         }
