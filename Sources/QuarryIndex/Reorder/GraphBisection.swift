@@ -71,8 +71,8 @@ public struct ForwardIndex: Sendable {
 /// whatever the thread count or timing.
 ///
 /// Memory (all reported by `memoryByteCount(docCount:termCount:threads:)`): the order and one
-/// 8-byte sort key per document, the `moveCost` table, and two `Int32` degree arrays per
-/// concurrently processed range (`termCount` entries each).
+/// 8-byte sort key per document, the `moveCost` table, and per concurrently processed range two
+/// `Int32` degree arrays and two `Float` per-term gain arrays (`termCount` entries each).
 public enum GraphBisection {
     public struct Options: Sendable, Equatable {
         /// Swap rounds per range (20 in the papers; most ranges stop earlier, when nothing moves).
@@ -92,7 +92,7 @@ public enum GraphBisection {
     /// Bytes the algorithm allocates besides the forward index, at most.
     public static func memoryByteCount(docCount: Int, termCount: Int, threads: Int) -> Int {
         let concurrentRanges = threads > 1 ? 2 * threads : 1
-        return docCount * (4 + 8) + (docCount / 2 + 2) * 4 + concurrentRanges * 2 * termCount * 4
+        return docCount * (4 + 8) + (docCount / 2 + 2) * 4 + concurrentRanges * 4 * termCount * 4
     }
 
     /// The new order: `result[newDocID] = oldDocID`, a permutation of `0..<index.docCount`.
@@ -140,17 +140,28 @@ public enum GraphBisection {
 private final class DegreeArrays {
     let left: UnsafeMutablePointer<Int32>
     let right: UnsafeMutablePointer<Int32>
+    /// Per term, the gain of moving one of its documents off the left (right) side, for
+    /// ranges with more postings than terms (see `split`).
+    let leftGain: UnsafeMutablePointer<Float>
+    let rightGain: UnsafeMutablePointer<Float>
 
     init(termCount: Int) {
-        left = .allocate(capacity: max(1, termCount))
-        right = .allocate(capacity: max(1, termCount))
-        left.initialize(repeating: 0, count: max(1, termCount))
-        right.initialize(repeating: 0, count: max(1, termCount))
+        let count = max(1, termCount)
+        left = .allocate(capacity: count)
+        right = .allocate(capacity: count)
+        left.initialize(repeating: 0, count: count)
+        right.initialize(repeating: 0, count: count)
+        leftGain = .allocate(capacity: count)
+        rightGain = .allocate(capacity: count)
+        leftGain.initialize(repeating: 0, count: count)
+        rightGain.initialize(repeating: 0, count: count)
     }
 
     deinit {
         left.deallocate()
         right.deallocate()
+        leftGain.deallocate()
+        rightGain.deallocate()
     }
 }
 
@@ -239,18 +250,25 @@ private final class BisectionRun: @unchecked Sendable {
             addDegrees(left, into: leftDegree, by: 1)
             addDegrees(right, into: rightDegree, by: 1)
         }
+        // Near the root a range has far more postings than there are terms, and degrees up to
+        // half the documents, so `moveCost` lookups miss the cache: there, each term's two
+        // gains are computed once per round and each posting costs one load. Same floats, same
+        // sums: the permutation does not depend on this choice.
+        var rangePostings = 0
+        for i in range { rangePostings += starts[Int(order[i]) + 1] - starts[Int(order[i])] }
+        let cacheTermGains = rangePostings >= 2 * termCount
         for _ in 0..<maxIterations {
             if parallel {
                 DispatchQueue.concurrentPerform(iterations: 2) { side in
                     if side == 0 {
-                        computeKeys(left, own: leftDegree, other: rightDegree)
+                        computeKeys(left, own: leftDegree, other: rightDegree, cache: cacheTermGains ? degrees.leftGain : nil)
                     } else {
-                        computeKeys(right, own: rightDegree, other: leftDegree)
+                        computeKeys(right, own: rightDegree, other: leftDegree, cache: cacheTermGains ? degrees.rightGain : nil)
                     }
                 }
             } else {
-                computeKeys(left, own: leftDegree, other: rightDegree)
-                computeKeys(right, own: rightDegree, other: leftDegree)
+                computeKeys(left, own: leftDegree, other: rightDegree, cache: cacheTermGains ? degrees.leftGain : nil)
+                computeKeys(right, own: rightDegree, other: leftDegree, cache: cacheTermGains ? degrees.rightGain : nil)
             }
             // Safe: both halves lie inside the range this thread owns.
             var leftKeys = UnsafeMutableBufferPointer(start: keys + left.lowerBound, count: left.count)
@@ -302,16 +320,35 @@ private final class BisectionRun: @unchecked Sendable {
 
     /// keys[i] for i in `range`: the document's gain in the high 32 bits (ordered so that an
     /// ascending sort puts the largest gain first) and its doc id in the low 32 (ties: lower id first).
-    private func computeKeys(_ range: Range<Int>, own: UnsafeMutablePointer<Int32>, other: UnsafeMutablePointer<Int32>) {
+    /// `cache`: when given, filled first with every term's gain for this side (termCount
+    /// entries), then read once per posting instead of two `moveCost` loads.
+    private func computeKeys(_ range: Range<Int>, own: UnsafeMutablePointer<Int32>, other: UnsafeMutablePointer<Int32>,
+                             cache: UnsafeMutablePointer<Float>?) {
+        guard let terms else {
+            for i in range { keys[i] = UInt64(Self.descendingKey(0)) << 32 | UInt64(order[i]) }
+            return
+        }
+        if let cache {
+            // Safe: the degree and cache arrays hold termCount entries; degrees stay within
+            // 0...half size, inside moveCost (a term absent from this side gets a gain never read).
+            for term in 0..<termCount {
+                cache[term] = moveCost[Int(other[term]) &+ 1] - moveCost[Int(own[term])]
+            }
+            for i in range {
+                let doc = order[i]
+                var gain: Float = 0
+                for j in starts[Int(doc)]..<starts[Int(doc) + 1] { gain += cache[Int(terms[j])] }
+                keys[i] = UInt64(Self.descendingKey(gain)) << 32 | UInt64(doc)
+            }
+            return
+        }
         for i in range {
             let doc = order[i]
             var gain: Float = 0
-            if let terms {
-                // Safe: as in addDegrees; degrees stay within 0...half size, inside moveCost.
-                for j in starts[Int(doc)]..<starts[Int(doc) + 1] {
-                    let term = Int(terms[j])
-                    gain += moveCost[Int(other[term]) &+ 1] - moveCost[Int(own[term])]
-                }
+            // Safe: as in addDegrees; degrees stay within 0...half size, inside moveCost.
+            for j in starts[Int(doc)]..<starts[Int(doc) + 1] {
+                let term = Int(terms[j])
+                gain += moveCost[Int(other[term]) &+ 1] - moveCost[Int(own[term])]
             }
             keys[i] = UInt64(Self.descendingKey(gain)) << 32 | UInt64(doc)
         }
