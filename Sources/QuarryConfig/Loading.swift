@@ -134,6 +134,13 @@ enum Schema {
         "indexer": [
             "max_record_bytes": { value, config, _ in config.indexer.maxRecordBytes = try int(value, 1_024...1_073_741_824) },
             "memory": { value, config, _ in config.indexer.memoryBytes = try byteSize(value, (16 << 20)...(1 << 40)) },
+            "reorder": { value, config, _ in
+                let text = try string(value)
+                guard IndexerSettings.reorderMethods.contains(text.lowercased()) else {
+                    throw SettingError(reason: "must be \"none\" or \"bp\" (recursive graph bisection), not \"\(text)\"")
+                }
+                config.indexer.reorder = text.lowercased()
+            },
         ],
     ]
 

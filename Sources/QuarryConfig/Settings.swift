@@ -100,6 +100,12 @@ public struct IndexerSettings: Sendable, Equatable {
     public var maxRecordBytes = 16_777_216
     /// Memory budget for in-memory postings before spilling a run, in bytes (file: "512M").
     public var memoryBytes = 512 << 20
+    /// Document reordering before publishing: "none" (input order) or "bp" (recursive graph
+    /// bisection: smaller postings, faster queries, a longer build). `quarry-index --reorder` /
+    /// `--no-reorder` override it.
+    public var reorder = "none"
+    /// The values `reorder` takes.
+    public static let reorderMethods = ["none", "bp"]
 
     public init() {}
 }

@@ -13,7 +13,10 @@ public struct BuildOptions: Sendable {
     /// Memory budget for in-memory postings and per-document tables (see IndexWriter).
     public var memoryBytes = 512 << 20
     /// Analysis threads (the reader and the inverter run beside them); 0 = one per core.
+    /// Also the bisection's and the rewrite's threads when reordering.
     public var threads = 0
+    /// Document reordering after the build, before publishing (default: none).
+    public var reorder = ReorderOptions()
     public init() {}
 }
 
@@ -46,6 +49,8 @@ public struct BuildSummary: Sendable {
     public var bytesRead: Int
     /// The most bytes the memory budget accounted at once.
     public var peakAccountedBytes: Int
+    /// What reordering did (nil when the documents kept input order).
+    public var reorder: ReorderSummary?
 }
 
 /// The whole indexer run: lock, read every source, write a generation, publish it atomically.
@@ -57,7 +62,8 @@ public enum IndexBuilder {
     /// left untouched. An error of any kind leaves the previous generation live.
     public static func build(sources: [String], indexPath: String, options: BuildOptions,
                              onBadRecord: (BadRecord) -> Void = { _ in },
-                             onProgress: (BuildProgress) -> Void = { _ in }) throws -> BuildSummary {
+                             onProgress: (BuildProgress) -> Void = { _ in },
+                             onReorderProgress: (ReorderProgress) -> Void = { _ in }) throws -> BuildSummary {
         let start = Date()
         let directory = IndexDirectory(path: indexPath)
         let lock = try directory.lockForWriting()
@@ -130,9 +136,20 @@ public enum IndexBuilder {
             throw IndexError(.badRecords, "\(badRecords) bad record\(badRecords == 1 ? "" : "s") and --strict: nothing published; \(directory.path)/CURRENT is unchanged")
         }
         let finishStart = Date()
-        let meta = try writer.finish()
+        var meta = try writer.finish()
         if ProcessInfo.processInfo.environment["QUARRY_INDEX_TIMING"] != nil {
             FileHandle.standardError.write(Data("timing: read+invert \(finishStart.timeIntervalSince(start)) s, finish \(Date().timeIntervalSince(finishStart)) s\n".utf8))
+        }
+        var reorderSummary: ReorderSummary?
+        if options.reorder.method != .none && meta.docs > 1 {
+            var reorder = options.reorder
+            reorder.bisection.threads = threads
+            let result = try GenerationReorderer.reorder(generationPath: generationPath, name: name, options: reorder,
+                                                         encoderThreads: threads,
+                                                         chunkPositionCount: IndexWriter.chunkPositionCount(memoryBytes: options.memoryBytes),
+                                                         progress: onReorderProgress)
+            meta = result.0
+            reorderSummary = result.1
         }
         try directory.publish(name)
         published = true
@@ -143,6 +160,7 @@ public enum IndexBuilder {
                             storedRawBytes: writer.storedByteCounts.raw,
                             storedCompressedBytes: writer.storedByteCounts.compressed,
                             published: true, removedGenerations: removed,
-                            runs: writer.runCount, threads: threads, bytesRead: reader.bytesRead, peakAccountedBytes: writer.peakAccountedBytes)
+                            runs: writer.runCount, threads: threads, bytesRead: reader.bytesRead, peakAccountedBytes: writer.peakAccountedBytes,
+                            reorder: reorderSummary)
     }
 }

@@ -30,7 +30,9 @@ public final class IndexReader: @unchecked Sendable {
 
     /// Opens and verifies one generation directory: meta checksum, then every file's header,
     /// generation, size, checksum, and structure. Throws `IndexError` naming the bad file.
-    public init(path: String, name: String) throws {
+    /// `keepResident` false drops each file's pages from the resident set once its checksum is
+    /// verified (for one-pass tools such as reordering; a server keeps them).
+    public init(path: String, name: String, keepResident: Bool = true) throws {
         generationName = name
         let metaBytes: [UInt8]
         do {
@@ -67,6 +69,7 @@ public final class IndexReader: @unchecked Sendable {
                     throw FormatError(.corrupt, file: file.rawValue, offset: map.byteCount - 8,
                                       reason: "checksum \(IndexMeta.hex(footerCRC)) differs from meta's \(expected.crc32) (file from another build?)")
                 }
+                if !keepResident { map.dropResidentPages() }
                 mapped[file] = map
                 bodies[file] = body
             } catch let error as FormatError {
@@ -141,6 +144,13 @@ public final class IndexReader: @unchecked Sendable {
             return true
         }
         return statistics
+    }
+
+    /// Lets the kernel drop the mapped pages of `files` from this process's resident set (they
+    /// are read again from the page cache when touched): for passes over a whole generation,
+    /// such as reordering, whose RSS would otherwise grow by every file's size.
+    public func dropResidentPages(of files: [IndexFile] = IndexFile.allCases) {
+        for file in files { mapped[file]?.dropResidentPages() }
     }
 
     /// Bytes of every file, for status and benchmarks.

@@ -190,7 +190,7 @@ public final class IndexWriter {
         var merger = PostingsMerger(sources: sources)
         try merger.run(lengths: lengths, postingsFile: postingsFile, positionsFile: positionsFile,
                        termsFile: termsFile, dictionary: &dictionary, encoderThreads: encoderThreads,
-                       chunkPositionCount: min(1 << 18, max(1 << 14, memoryBytes / 1024)))
+                       chunkPositionCount: Self.chunkPositionCount(memoryBytes: memoryBytes))
         sources = []
         pool.release()
         files[IndexFile.postings.rawValue] = try postingsFile.finish()
@@ -208,6 +208,9 @@ public final class IndexWriter {
         try FileSystem.syncDirectory(directory)
         return meta
     }
+
+    /// Positions (and documents) per chunk of terms handed to the encoder threads.
+    static func chunkPositionCount(memoryBytes: Int) -> Int { min(1 << 18, max(1 << 14, memoryBytes / 1024)) }
 
     /// Smallest read buffer per run in a merge (so that reads stay large).
     static let minReadBuffer = 1 << 16

@@ -49,6 +49,15 @@ public final class MappedFile: @unchecked Sendable {
     /// The mapped length in bytes.
     public var byteCount: Int { bytes.count }
 
+    /// Unmaps the resident pages (`madvise(MADV_DONTNEED)`) so that they stop counting in the
+    /// process's RSS; the bytes stay readable (the mapping is read-only and private, never
+    /// written, so a later read maps the file's pages again from the page cache). For one pass
+    /// over a large file, such as rewriting a generation; a hint: failure changes nothing.
+    public func dropResidentPages() {
+        guard let base = bytes.baseAddress else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base), bytes.count, Int32(MADV_DONTNEED))
+    }
+
     deinit {
         if let base = bytes.baseAddress {
             munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)

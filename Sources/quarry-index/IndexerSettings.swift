@@ -1,6 +1,7 @@
 import Foundation
 import QuarryAnalysis
 import QuarryConfig
+import QuarryIndex
 
 /// The indexer's effective settings: the config file (or embedded defaults), then the command line.
 struct IndexerSettings {
@@ -11,6 +12,8 @@ struct IndexerSettings {
     var memoryBytes: Int
     /// quarryd's socket, to ask it to reload after publishing.
     var socketPath: String
+    /// Document reordering ([indexer] reorder, or --reorder / --no-reorder).
+    var reorder: ReorderMethod
 
     static func resolve(configPath: String?, indexOverride: String?, languageOverride: String?) throws -> IndexerSettings {
         let configuration = try QuarryConfiguration.load(path: configPath)
@@ -21,6 +24,7 @@ struct IndexerSettings {
         return IndexerSettings(indexPath: indexOverride ?? configuration.index.dir, analyzer: analyzer,
                                maxRecordBytes: configuration.indexer.maxRecordBytes,
                                memoryBytes: configuration.indexer.memoryBytes,
-                               socketPath: configuration.daemon.socket)
+                               socketPath: configuration.daemon.socket,
+                               reorder: ReorderMethod(rawValue: configuration.indexer.reorder) ?? .none)
     }
 }

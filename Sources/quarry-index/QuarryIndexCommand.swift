@@ -48,6 +48,9 @@ struct QuarryIndexCommand: ParsableCommand {
     @Option(name: .long, help: "Analysis threads (default: one per core); the reader and the writer run beside them.")
     var threads: Int?
 
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp("Renumber documents by recursive graph bisection before publishing: similar documents get nearby ids, so postings shrink and queries skip more; the build takes longer (default: [indexer] reorder of the config, none). Results are the same."))
+    var reorder: Bool?
+
     @Argument(help: "Input sources.")
     var sources: [String] = []
 
@@ -87,6 +90,7 @@ struct QuarryIndexCommand: ParsableCommand {
         options.inputLimits.maxRecordBytes = settings.maxRecordBytes
         options.memoryBytes = memory.flatMap(Self.parseByteSize) ?? settings.memoryBytes
         options.threads = threads ?? 0
+        options.reorder = Self.reorderOptions(method: reorder.map { $0 ? .bp : .none } ?? settings.reorder)
         let progress = ProgressReporter(enabled: !quiet)
         var badShown = 0
         let maxBadShown = 1000
@@ -102,7 +106,8 @@ struct QuarryIndexCommand: ParsableCommand {
                         FileHandle.standardError.write(Data("quarry-index: more bad records; only the count is reported from now on\n".utf8))
                     }
                 },
-                onProgress: { progress.report($0) })
+                onProgress: { progress.report($0) },
+                onReorderProgress: { progress.report($0) })
             progress.clearLine()
             if !quiet {
                 let total = summary.fileBytes.values.reduce(0, +)
@@ -114,6 +119,12 @@ struct QuarryIndexCommand: ParsableCommand {
                       + "\(summary.badRecords) bad records skipped, \(formatBytes(total)) in \(String(format: "%.1f", summary.seconds)) s "
                       + "(\(Int(rate)) docs/s, \(String(format: "%.1f", megabytesPerSecond)) MiB/s; stored fields LZ4 ratio \(String(format: "%.2f", ratio)); "
                       + "\(summary.threads) analysis threads, \(summary.runs) runs spilled, peak RSS \(peak), budget \(formatBytes(options.memoryBytes)))")
+                if let reorder = summary.reorder {
+                    print("reordered by \(reorder.method.rawValue) before publishing: \(reorder.terms) terms, \(reorder.postings) postings in the forward index "
+                          + "(\(formatBytes(reorder.forwardIndexBytes))); forward index \(String(format: "%.1f", reorder.forwardIndexSeconds)) s, "
+                          + "bisection \(String(format: "%.1f", reorder.bisectionSeconds)) s, rewrite \(String(format: "%.1f", reorder.rewriteSeconds)) s; "
+                          + "peak accounted \(formatBytes(reorder.peakAccountedBytes))")
+                }
             }
             if !noReload {
                 let message = DaemonReloader.reload(socketPath: socket ?? settings.socketPath)
@@ -132,6 +143,18 @@ struct QuarryIndexCommand: ParsableCommand {
 }
 
 extension QuarryIndexCommand {
+    /// Reordering options for `method`. QUARRY_REORDER_MIN_DF, QUARRY_REORDER_MAX_FRACTION,
+    /// QUARRY_REORDER_ITERATIONS and QUARRY_REORDER_LEAF override the defaults, for experiments only.
+    static func reorderOptions(method: ReorderMethod) -> ReorderOptions {
+        var options = ReorderOptions(method: method)
+        let environment = ProcessInfo.processInfo.environment
+        if let value = environment["QUARRY_REORDER_MIN_DF"].flatMap({ Int($0) }), value >= 1 { options.minDocFreq = value }
+        if let value = environment["QUARRY_REORDER_MAX_FRACTION"].flatMap({ Double($0) }), value > 0 { options.maxDocFraction = value }
+        if let value = environment["QUARRY_REORDER_ITERATIONS"].flatMap({ Int($0) }), value >= 0 { options.bisection.maxIterations = value }
+        if let value = environment["QUARRY_REORDER_LEAF"].flatMap({ Int($0) }), value >= 2 { options.bisection.leafSize = value }
+        return options
+    }
+
     /// "512M", "2G", "64K", "1GiB" or a number of bytes (binary suffixes); nil if malformed or < 1 MiB.
     static func parseByteSize(_ text: String) -> Int? {
         guard let bytes = ByteSize.parse(text), bytes >= 1 << 20 else { return nil }
@@ -169,6 +192,13 @@ final class ProgressReporter {
             line += String(format: ", %.0f%%, ETA %.0f s", fraction * 100, eta)
         }
         FileHandle.standardError.write(Data(line.utf8))
+        shown = true
+    }
+
+    func report(_ progress: ReorderProgress) {
+        guard enabled else { return }
+        let percent = progress.total > 0 ? 100 * Double(progress.done) / Double(progress.total) : 0
+        FileHandle.standardError.write(Data(String(format: "\r\u{1B}[Kreordering: %@, %.0f%%, %.0f s", progress.phase.rawValue, percent, progress.seconds).utf8))
         shown = true
     }
 

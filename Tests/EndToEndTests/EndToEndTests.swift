@@ -275,6 +275,51 @@ final class EndToEndTests: XCTestCase {
     /// quarry-index --help documents "2 usage error"; ArgumentParser's default is 64 (EX_USAGE).
     /// Fails today: Sources/quarry-index/QuarryIndexCommand.swift has no main() mapping
     /// validation errors to 2 the way Sources/quarry/QuarryCommand.swift does.
+    /// `--reorder` (and `[indexer] reorder = "bp"`) publishes a generation that answers like the
+    /// plain one: same ids, same scores, through the real daemon and client.
+    func testReorderOptionGivesTheSameAnswers() throws {
+        let source = try writeCorpus("corpus.jsonl")
+        let plain = try quarryIndex([source])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertFalse(plain.stdout.contains("reordered"), plain.stdout)
+        let reorderedIndex = scratch.file("bp")
+        let reordered = try runBinary("quarry-index", ["--index", reorderedIndex, "--reorder", source], in: scratch.path)
+        XCTAssertEqual(reordered.status, 0, reordered.stderr)
+        XCTAssertTrue(reordered.stdout.contains("reordered by bp before publishing"), reordered.stdout)
+
+        try startDaemon()
+        let other = try Daemon(indexPath: reorderedIndex, socketPath: scratch.file("b.sock"), scratch: scratch.path)
+        daemons.append(other)
+        func hits(_ query: String, socket: String? = nil) throws -> [String: Double] {
+            let result = try quarry(["search", "--json", "--count", "--limit", "1000", query], socket: socket)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let object = try parseObject(result.stdout.trimmingCharacters(in: .newlines))
+            let list = try XCTUnwrap(object["hits"] as? [[String: Any]])
+            return Dictionary(uniqueKeysWithValues: list.map { ($0["id"] as? String ?? "", $0["score"] as? Double ?? .nan) })
+        }
+        for query in ["river", "river stone", "+market +winter", "\"river stone\"", "lighthouse"] {
+            let expected = try hits(query), found = try hits(query, socket: scratch.file("b.sock"))
+            XCTAssertFalse(expected.isEmpty, query)
+            XCTAssertEqual(Set(found.keys), Set(expected.keys), query)
+            for (id, score) in expected {
+                XCTAssertEqual(found[id] ?? .nan, score, accuracy: 1e-5 * max(1, score), "\(query): \(id)")
+            }
+        }
+
+        // The config key, overridden by --no-reorder; a bad value is a config error (exit 2).
+        try scratch.write("bp.toml", "[indexer]\nreorder = \"bp\"\n")
+        let configured = try quarryIndex(["--config", scratch.file("bp.toml"), "--no-reload", source])
+        XCTAssertEqual(configured.status, 0, configured.stderr)
+        XCTAssertTrue(configured.stdout.contains("reordered by bp"), configured.stdout)
+        let overridden = try quarryIndex(["--config", scratch.file("bp.toml"), "--no-reload", "--no-reorder", source])
+        XCTAssertEqual(overridden.status, 0, overridden.stderr)
+        XCTAssertFalse(overridden.stdout.contains("reordered"), overridden.stdout)
+        try scratch.write("bad.toml", "[indexer]\nreorder = \"fast\"\n")
+        let bad = try quarryIndex(["--config", scratch.file("bad.toml"), source])
+        XCTAssertEqual(bad.status, 2, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("reorder"), bad.stderr)
+    }
+
     func testQuarryIndexUsageErrorExitsTwo() throws {
         let noSource = try quarryIndex([])
         XCTAssertEqual(noSource.status, 2, "no SOURCE: \(noSource.stderr)")

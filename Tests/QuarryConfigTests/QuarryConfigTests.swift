@@ -140,6 +140,15 @@ final class QuarryConfigTests: XCTestCase {
         XCTAssertEqual(try parse("daemon.max_connections = 7").daemon.maxConnections, 7)
     }
 
+    func testReorderMethod() throws {
+        XCTAssertEqual(try parse("").indexer.reorder, "none")
+        XCTAssertEqual(try parse("[indexer]\nreorder = \"bp\"").indexer.reorder, "bp")
+        XCTAssertEqual(try parse("[indexer]\nreorder = \"BP\"").indexer.reorder, "bp")
+        XCTAssertEqual(try parse("[indexer]\nreorder = \"none\"").indexer.reorder, "none")
+        assertError("[indexer]\nreorder = \"fast\"", "/etc/q.toml:2:")
+        assertError("[indexer]\nreorder = true", "/etc/q.toml:2:")
+    }
+
     // MARK: Bad files: path:line: reason
 
     func testSyntaxError() {

@@ -96,26 +96,10 @@ struct PostingsMerger {
     mutating func run(lengths: [[UInt32]], postingsFile: FramedFileWriter, positionsFile: FramedFileWriter,
                       termsFile: FramedFileWriter, dictionary: inout TermDictionaryWriter,
                       encoderThreads: Int, chunkPositionCount: Int) throws {
-        let encoders = EncoderPool(threads: encoderThreads, lengths: lengths)
-        defer { encoders.stop() }
-        var submitted = 0
-        var written = 0
-        func writeNext(_ dictionary: inout TermDictionaryWriter) throws {
-            let chunk = encoders.take(written)
-            written += 1
-            if let error = chunk.error { throw error }
-            let postingsBase = UInt64(postingsFile.offset), positionsBase = UInt64(positionsFile.offset)
-            for i in chunk.keys.indices {
-                dictionary.add(key: chunk.keys[i],
-                               info: TermPostingsInfo(docFreq: chunk.docFreqs[i],
-                                                      postingsOffset: postingsBase + UInt64(chunk.postingsStarts[i]),
-                                                      positionsOffset: positionsBase + UInt64(chunk.positionsStarts[i])))
-            }
-            try postingsFile.write(chunk.postings.bytes)
-            try positionsFile.write(chunk.positions.bytes)
-            try termsFile.write(dictionary.takeCompletedBytes())
-        }
-        var chunk = EncodeChunk(sequence: 0)
+        let output = TermChunkWriter(encoderThreads: encoderThreads, lengths: lengths, postingsFile: postingsFile,
+                                     positionsFile: positionsFile, termsFile: termsFile, dictionary: dictionary)
+        defer { output.stop() }
+        var chunk = output.newChunk()
         var stream: [UInt8] = []
         while let group = try queue.nextGroup() {
             let key = group.key
@@ -130,11 +114,10 @@ struct PostingsMerger {
             let isLarge = docCount + positionCount >= chunkPositionCount
             if isLarge {
                 if !chunk.terms.isEmpty {
-                    encoders.submit(chunk)
-                    submitted += 1
-                    chunk = EncodeChunk(sequence: submitted)
+                    try output.submit(chunk)
+                    chunk = output.newChunk()
                 }
-                while written < submitted { try writeNext(&dictionary) }
+                try output.writeAll()
             }
             term.docIDs.reserveCapacity(docCount)
             term.termFrequencies.reserveCapacity(docCount)
@@ -152,26 +135,15 @@ struct PostingsMerger {
             guard term.positions.count == positionCount else {
                 throw IndexError(.corrupt, "temporary run: \(term.positions.count) positions where \(positionCount) were counted")
             }
-            chunk.positionCount += term.positions.count
-            chunk.docCount += term.docIDs.count
-            chunk.terms.append(term)
+            chunk.append(term)
             if isLarge || chunk.positionCount + chunk.docCount >= chunkPositionCount || chunk.terms.count >= 4096 {
-                encoders.submit(chunk)
-                submitted += 1
-                chunk = EncodeChunk(sequence: submitted)
-                if isLarge {
-                    while written < submitted { try writeNext(&dictionary) }
-                } else if submitted - written > encoders.inFlightLimit {
-                    try writeNext(&dictionary)
-                }
+                try output.submit(chunk)
+                chunk = output.newChunk()
+                if isLarge { try output.writeAll() }
             }
         }
-        if !chunk.terms.isEmpty {
-            encoders.submit(chunk)
-            submitted += 1
-        }
-        while written < submitted { try writeNext(&dictionary) }
-        try termsFile.write(dictionary.finish())
+        if !chunk.terms.isEmpty { try output.submit(chunk) }
+        dictionary = try output.finish()
     }
 
     /// Appends one stream's postings (absolute first doc id) to the term's arrays.
@@ -243,6 +215,13 @@ final class EncodeChunk {
 
     init(sequence: Int) {
         self.sequence = sequence
+    }
+
+    /// Adds a decoded term (doc ids increasing and inside the lengths the chunk is encoded with).
+    func append(_ term: Term) {
+        positionCount += term.positions.count
+        docCount += term.docIDs.count
+        terms.append(term)
     }
 
     func encode(lengths: [[UInt32]]) {
@@ -338,5 +317,71 @@ final class EncoderPool {
         condition.broadcast()
         condition.unlock()
         group.wait()
+    }
+}
+
+/// The output side of a merge or a rewrite: hands chunks of decoded terms to `EncoderPool`
+/// threads and writes the encoded chunks, in the order they were submitted, to the postings,
+/// positions and terms files (so the bytes are the same whatever the thread count). At most
+/// `inFlightLimit` chunks wait encoded or unencoded at once.
+final class TermChunkWriter {
+    private let encoders: EncoderPool
+    private let postingsFile: FramedFileWriter
+    private let positionsFile: FramedFileWriter
+    private let termsFile: FramedFileWriter
+    private var dictionary: TermDictionaryWriter
+    private var submitted = 0
+    private var written = 0
+
+    init(encoderThreads: Int, lengths: [[UInt32]], postingsFile: FramedFileWriter, positionsFile: FramedFileWriter,
+         termsFile: FramedFileWriter, dictionary: TermDictionaryWriter = TermDictionaryWriter()) {
+        encoders = EncoderPool(threads: encoderThreads, lengths: lengths)
+        self.postingsFile = postingsFile
+        self.positionsFile = positionsFile
+        self.termsFile = termsFile
+        self.dictionary = dictionary
+    }
+
+    /// An empty chunk numbered to be submitted next.
+    func newChunk() -> EncodeChunk { EncodeChunk(sequence: submitted) }
+
+    /// Queues `chunk` (from `newChunk()`, terms in key order) for encoding; writes the oldest
+    /// chunk when too many are in flight.
+    func submit(_ chunk: EncodeChunk) throws {
+        precondition(chunk.sequence == submitted, "chunks are submitted in the order they were made")
+        encoders.submit(chunk)
+        submitted += 1
+        if submitted - written > encoders.inFlightLimit { try writeNext() }
+    }
+
+    /// Writes every chunk submitted so far (waits for their encoding).
+    func writeAll() throws {
+        while written < submitted { try writeNext() }
+    }
+
+    /// Writes the rest and the dictionary's tail; returns the dictionary (for its term count).
+    func finish() throws -> TermDictionaryWriter {
+        try writeAll()
+        try termsFile.write(dictionary.finish())
+        return dictionary
+    }
+
+    /// Lets the encoder threads end (after `finish`, or on an error) and waits for them.
+    func stop() { encoders.stop() }
+
+    private func writeNext() throws {
+        let chunk = encoders.take(written)
+        written += 1
+        if let error = chunk.error { throw error }
+        let postingsBase = UInt64(postingsFile.offset), positionsBase = UInt64(positionsFile.offset)
+        for i in chunk.keys.indices {
+            dictionary.add(key: chunk.keys[i],
+                           info: TermPostingsInfo(docFreq: chunk.docFreqs[i],
+                                                  postingsOffset: postingsBase + UInt64(chunk.postingsStarts[i]),
+                                                  positionsOffset: positionsBase + UInt64(chunk.positionsStarts[i])))
+        }
+        try postingsFile.write(chunk.postings.bytes)
+        try positionsFile.write(chunk.positions.bytes)
+        try termsFile.write(dictionary.takeCompletedBytes())
     }
 }
