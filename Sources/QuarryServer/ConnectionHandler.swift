@@ -138,9 +138,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .search(let search):
             let started = NIODeadline.now()
             let server = self.server
+            // Pinned here, in request order (see SearchBackend.prepareSearch).
+            let prepared = server.backend.prepareSearch(search)
             let work: @Sendable () throws -> ResponseBody = {
                 defer { server.stats.recordSearch(micros: Int((NIODeadline.now() - started).nanoseconds / 1000)) }
-                return .search(try server.backend.search(search))
+                return .search(try prepared())
             }
             if alone && server.configuration.inlineSearches && server.connectionCount <= 1 {
                 respondNow(Response(id: request.id, body: Self.perform(work, logger: logger)))

@@ -72,7 +72,17 @@ public final class EngineBackend: ReloadableBackend, @unchecked Sendable {
     public var generation: String? { pinned()?.reader.generationName }
 
     public func search(_ request: SearchRequest) throws -> SearchResponse {
-        guard let searcher = pinned() else {
+        try search(request, on: pinned())
+    }
+
+    /// Pins the generation served now; the search runs on it whenever the returned work runs.
+    public func prepareSearch(_ request: SearchRequest) -> @Sendable () throws -> SearchResponse {
+        let searcher = pinned()
+        return { [self] in try self.search(request, on: searcher) }
+    }
+
+    private func search(_ request: SearchRequest, on pinnedSearcher: Searcher?) throws -> SearchResponse {
+        guard let searcher = pinnedSearcher else {
             throw ProtocolError(.noIndex, "no index is loaded from \(indexPath); build one with quarry-index --index \(indexPath) SOURCE, then reload")
         }
         let options = SearchOptions(limit: request.limit, offset: request.offset, exactCount: request.count,

@@ -76,6 +76,23 @@ final class QuarryServerTests: XCTestCase {
         _ = other
     }
 
+    /// Pipelined searches run in parallel on the workers but pin their generation when they
+    /// arrive, in order: a slow first search finishing last still answers from the generation
+    /// pinned before its successors'.
+    func testPipelinedSearchesPinGenerationsInRequestOrder() async throws {
+        let backend = PinningBackend()
+        let (_, path) = try await start(backend)
+        let client = try LineClient(path: path)
+        client.send(#"{"id":1,"op":"search","query":"slow"}"# + "\n" + #"{"id":2,"op":"search","query":"a"}"# + "\n"
+                    + #"{"id":3,"op":"search","query":"b"}"# + "\n")
+        var generations: [String] = []
+        for _ in 0..<3 {
+            if case .string(let generation)? = client.readObject()?["generation"] { generations.append(generation) }
+        }
+        XCTAssertEqual(generations, ["gen-000001", "gen-000002", "gen-000003"])
+        XCTAssertEqual(backend.preparedOffLoop, 0, "searches must be pinned on the event loop, as they arrive")
+    }
+
     func testInlineSearchesCanBeTurnedOff() async throws {
         let backend = FakeBackend()
         let (_, path) = try await start(backend) { $0.inlineSearches = false }

@@ -153,3 +153,35 @@ func makeServer(backend: SearchBackend = FakeBackend(), path: String = temporary
     try await server.start()
     return server
 }
+
+/// Test fake for generation pinning: every prepared search pins the next generation number;
+/// "slow" sleeps so that later pipelined searches finish first on other workers.
+final class PinningBackend: SearchBackend, @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextGeneration = 1
+    private var _preparedOffLoop = 0
+    /// Searches prepared somewhere other than an event loop (the server must prepare on arrival).
+    var preparedOffLoop: Int { lock.withLock { _preparedOffLoop } }
+
+    func search(_ request: SearchRequest) throws -> SearchResponse {
+        try prepareSearch(request)()
+    }
+
+    func prepareSearch(_ request: SearchRequest) -> @Sendable () throws -> SearchResponse {
+        let onLoop = MultiThreadedEventLoopGroup.currentEventLoop != nil
+        let generation = lock.withLock { () -> Int in
+            if !onLoop { _preparedOffLoop += 1 }
+            defer { nextGeneration += 1 }
+            return nextGeneration
+        }
+        return {
+            if request.query.contains("slow") { Thread.sleep(forTimeInterval: FakeBackend.slowSeconds) }
+            return SearchResponse(total: 0, totalExact: true, tookMicros: 1,
+                                  generation: String(format: "gen-%06d", generation), hits: [])
+        }
+    }
+
+    func status() -> StatusInfo {
+        StatusInfo(generation: nil, docs: 0, indexDir: "/fake", analyzer: "english", version: "")
+    }
+}
