@@ -58,12 +58,17 @@ public enum FileFrame {
         return bytes
     }
 
+    /// Bytes checksummed between two calls of `verify`'s `afterChecksumming` (64 MiB).
+    public static let checksumChunkByteCount = 64 << 20
+
     /// Checks the header, footer and checksum of a whole file; returns the body's byte range.
     ///
     /// Throws `FormatError` naming `file`: truncated, wrong magic, other format version,
     /// other generation, or checksum mismatch (expected vs found).
+    /// `afterChecksumming`, when given, is called with each range of `checksumChunkByteCount`
+    /// bytes (offsets from the start of `bytes`) once the checksum has read it, in order.
     public static func verify(_ bytes: UnsafeRawBufferPointer, file: String, magic: String,
-                              generation: UInt64) throws -> Range<Int> {
+                              generation: UInt64, afterChecksumming: ((Range<Int>) -> Void)? = nil) throws -> Range<Int> {
         let minimum = headerByteCount + footerByteCount
         guard bytes.count >= minimum else {
             throw FormatError(.corrupt, file: file, offset: 0,
@@ -93,7 +98,18 @@ public enum FileFrame {
         guard kind == Checksum.kindCRC32 else {
             throw FormatError(.corrupt, file: file, offset: bytes.count - 12, reason: "unknown checksum kind \(kind)")
         }
-        let computed = Checksum.crc32(UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 8)]))
+        var computed: UInt32 = 0
+        if let afterChecksumming {
+            var start = 0
+            while start < bytes.count - 8 {
+                let end = min(bytes.count - 8, start + checksumChunkByteCount)
+                computed = Checksum.crc32(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), seed: computed)
+                afterChecksumming(start..<end)
+                start = end
+            }
+        } else {
+            computed = Checksum.crc32(UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 8)]))
+        }
         guard stored == UInt64(computed) else {
             throw FormatError(.corrupt, file: file, offset: bytes.count - 8,
                               reason: "checksum mismatch: footer says \(hex64(stored)), contents give \(hex64(UInt64(computed)))")

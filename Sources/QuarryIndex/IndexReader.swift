@@ -63,7 +63,10 @@ public final class IndexReader: @unchecked Sendable {
                     throw FormatError(.corrupt, file: file.rawValue, offset: map.byteCount,
                                       reason: "size is \(map.byteCount) bytes, meta says \(expected.bytes)\(map.byteCount < expected.bytes ? " (truncated)" : "")")
                 }
-                let body = try FileFrame.verify(map.bytes, file: file.rawValue, magic: file.magic, generation: meta.generation)
+                // Not kept resident: each chunk's pages go as soon as the checksum has read them,
+                // so opening a large generation does not map it all at once.
+                let body = try FileFrame.verify(map.bytes, file: file.rawValue, magic: file.magic, generation: meta.generation,
+                                                afterChecksumming: keepResident ? nil : { map.dropResidentPages(in: $0) })
                 let footerCRC = UInt32(truncatingIfNeeded: loadLE64(map.bytes.baseAddress!, map.byteCount - 8))
                 guard IndexMeta.hex(footerCRC) == expected.crc32 else {
                     throw FormatError(.corrupt, file: file.rawValue, offset: map.byteCount - 8,

@@ -54,8 +54,16 @@ public final class MappedFile: @unchecked Sendable {
     /// written, so a later read maps the file's pages again from the page cache). For one pass
     /// over a large file, such as rewriting a generation; a hint: failure changes nothing.
     public func dropResidentPages() {
-        guard let base = bytes.baseAddress else { return }
-        _ = madvise(UnsafeMutableRawPointer(mutating: base), bytes.count, Int32(MADV_DONTNEED))
+        dropResidentPages(in: 0..<bytes.count)
+    }
+
+    /// `dropResidentPages()` for the pages inside `range` (offsets from the start; the start is
+    /// rounded down to a page, so a page shared with the bytes before is dropped too).
+    public func dropResidentPages(in range: Range<Int>) {
+        guard let base = bytes.baseAddress, !range.isEmpty, range.lowerBound >= 0, range.upperBound <= bytes.count else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = range.lowerBound - range.lowerBound % max(page, 1)
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), range.upperBound - start, Int32(MADV_DONTNEED))
     }
 
     deinit {

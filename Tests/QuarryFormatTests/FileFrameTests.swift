@@ -35,6 +35,24 @@ final class FileFrameTests: XCTestCase {
         XCTAssertEqual(try verify(empty, file: "norms", magic: "QRYN", generation: 0), 16..<16)
     }
 
+    /// The chunked checksum (for callers that drop pages as they go) accepts and rejects the same
+    /// files, and reports chunks covering every checksummed byte in order.
+    func testChunkedChecksumReportsEveryChunkAndCatchesDamage() throws {
+        var bytes = sampleFile(bodyLength: 5_000)
+        var chunks: [Range<Int>] = []
+        let body = try bytes.withUnsafeBytes {
+            try FileFrame.verify($0, file: "postings", magic: "QRYP", generation: 3, afterChecksumming: { chunks.append($0) })
+        }
+        XCTAssertEqual(body, 16..<5_016)
+        XCTAssertEqual(chunks.first?.lowerBound, 0)
+        XCTAssertEqual(chunks.last?.upperBound, bytes.count - 8)
+        XCTAssertTrue(zip(chunks, chunks.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+        bytes[2_000] ^= 0x10
+        XCTAssertThrowsError(try bytes.withUnsafeBytes {
+            try FileFrame.verify($0, file: "postings", magic: "QRYP", generation: 3, afterChecksumming: { _ in })
+        })
+    }
+
     /// The worked example in FileFrame.swift: an empty body in generation 3.
     func testHeaderAndFooterLayout() {
         let bytes = FileFrame.frame(magic: "QRYN", generation: 3, body: [])

@@ -234,7 +234,9 @@ enum GenerationReorderer {
         }
         // Pass 1: terms per document; pass 2: fill each document's slots.
         var starts = [Int](repeating: 0, count: docCount + 1)
-        for info in selected {
+        for (number, info) in selected.enumerated() {
+            // Terms are read in file order: the pages behind them are not needed in this pass.
+            if number % 16_384 == 16_383 { reader.dropResidentPages(of: [.postings]) }
             let cursor = try reader.cursor(info)
             while cursor.docID != PostingCursor.end {
                 let doc = Int(cursor.docID)
@@ -256,7 +258,9 @@ enum GenerationReorderer {
                 cursor.next()
             }
             if number % 4096 == 0 { progress(number, selected.count) }
+            if number % 16_384 == 16_383 { reader.dropResidentPages(of: [.postings]) }
         }
+        reader.dropResidentPages(of: [.postings])
         fill = []
         return ForwardIndex(termCount: selected.count, documentStarts: starts, termNumbers: numbers)
     }
@@ -404,7 +408,7 @@ enum GenerationReorderer {
             termIndex += 1
             if termIndex % 4096 == 0 { progress(termIndex, termTotal) }
             // Terms are read in file order: pages behind them are not needed again.
-            if termIndex % 65_536 == 0 { reader.dropResidentPages(of: [.postings, .positions]) }
+            if termIndex % 16_384 == 0 { reader.dropResidentPages(of: [.postings, .positions]) }
             return true
         }
         if !chunk.terms.isEmpty { try output.submit(chunk) }
