@@ -26,8 +26,6 @@ long quarry_lower_bound(const uint32_t *values, long count, uint32_t target) {
 #if defined(__x86_64__) && defined(__SSE2__)
 #include <emmintrin.h>
 
-int quarry_simd_available(void) { return 1; }
-
 // Inclusive running sum of four lanes plus the previous vector's last sum.
 static inline __m128i running_sum(__m128i v, __m128i *carry) {
     v = _mm_add_epi32(v, _mm_slli_si128(v, 4));
@@ -101,7 +99,6 @@ void quarry_unpack128_running_sums(const void *in, uint32_t width, uint32_t base
 
 #else
 
-int quarry_simd_available(void) { return 0; }
 void quarry_unpack128(const void *in, uint32_t width, uint32_t *out) { (void)in; (void)width; (void)out; }
 void quarry_unpack128_plus(const void *in, uint32_t width, uint32_t addend, uint32_t *out) {
     (void)in; (void)width; (void)addend; (void)out;

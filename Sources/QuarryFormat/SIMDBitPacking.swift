@@ -75,8 +75,7 @@ public enum SIMDBitPacking {
     }
 
     /// Whether the unrolled C kernels (CQuarrySIMD, SSE2: every x86-64 CPU) are in this build;
-    /// a compile-time constant, so the test costs nothing. `quarry_simd_available()` says the
-    /// same at run time (checked by the tests).
+    /// a compile-time constant, so the test costs nothing.
     @inlinable static var useCKernels: Bool {
         #if arch(x86_64)
         return true

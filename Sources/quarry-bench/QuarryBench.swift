@@ -59,8 +59,6 @@ struct QuarryBench {
         let options = SearchOptions(limit: 10, exactCount: count, snippets: fetch, fields: fetch)
         // QUARRY_BENCH_GAP_US: idle time before each query, as a client's think time leaves it.
         let gapMicroseconds = Int(ProcessInfo.processInfo.environment["QUARRY_BENCH_GAP_US"] ?? "") ?? 0
-        // QUARRY_BENCH_SPIN_US: the same gap spent busy (a client on this thread), not asleep.
-        let spinMicroseconds = UInt64(ProcessInfo.processInfo.environment["QUARRY_BENCH_SPIN_US"] ?? "") ?? 0
         for query in queries { _ = try? searcher.search(query, options: options) }  // warm-up
         // Rounds outside, queries inside, as the anchors harness does: a query's postings are
         // not still in cache from its previous run (300 other queries ran in between).
@@ -69,10 +67,6 @@ struct QuarryBench {
         for _ in 0..<rounds {
             for (index, query) in queries.enumerated() {
                 if gapMicroseconds > 0 { usleep(UInt32(gapMicroseconds)) }
-                if spinMicroseconds > 0 {
-                    let until = DispatchTime.now().uptimeNanoseconds + spinMicroseconds * 1000
-                    while DispatchTime.now().uptimeNanoseconds < until {}
-                }
                 let start = DispatchTime.now().uptimeNanoseconds
                 let results = try searcher.search(query, options: options)
                 samples[index].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)

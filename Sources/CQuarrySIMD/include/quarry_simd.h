@@ -8,10 +8,8 @@
 extern "C" {
 #endif
 
-/// 1 when this build has the SSE2 kernels (x86-64); 0 elsewhere (callers keep their portable
-/// decoder).
-int quarry_simd_available(void);
-
+/// The SSE2 kernels exist on x86-64 only (elsewhere these write nothing; SIMDBitPacking keeps
+/// its Swift kernel there).
 /// Decodes one block of 128 values packed at `width` (1...32) bits in the 4-lane vertical
 /// layout documented in SIMDBitPacking.swift into `out`. Reads exactly 16 * width bytes from
 /// `in`, which needs no alignment.
