@@ -210,18 +210,8 @@ public struct TermDictionary {
             var matched = 0
             var info = TermPostingsInfo(docFreq: 0, postingsOffset: 0, positionsOffset: 0)
             for entry in 0..<count {
-                let shared = try reader.readVarInt(atMost: keyLength)
-                let suffixLength = try reader.readVarInt(atMost: TermDictionaryFormat.maxKeyByteCount)
-                let suffix = try reader.readBytes(suffixLength)
-                let docFreq = try reader.readVarInt(atMost: Int(UInt32.max))
-                let postings = try reader.readVarInt()
-                let positions = try reader.readVarInt()
-                if entry == 0 {
-                    info = TermPostingsInfo(docFreq: docFreq, postingsOffset: postings, positionsOffset: positions)
-                } else {
-                    info = TermPostingsInfo(docFreq: docFreq, postingsOffset: info.postingsOffset &+ postings,
-                                            positionsOffset: info.positionsOffset &+ positions)
-                }
+                let (shared, suffix) = try Self.readEntry(&reader, keyLength: keyLength, first: entry == 0, info: &info)
+                let suffixLength = suffix.count
                 keyLength = shared + suffixLength
                 if entry > 0 && shared < matched { return nil }    // sorts after `key`
                 if entry > 0 && shared > matched { continue }      // sorts before `key`
@@ -247,6 +237,26 @@ public struct TermDictionary {
         }
     }
 
+    /// Reads one TermEntry: its shared-prefix length (at most `keyLength`, the previous key's),
+    /// its suffix bytes, and — into `info` — its postings info (absolute for a block's `first`
+    /// entry, otherwise offsets added to the previous entry's).
+    private static func readEntry(_ reader: inout ByteReader, keyLength: Int, first: Bool,
+                                  info: inout TermPostingsInfo) throws -> (shared: Int, suffix: UnsafeRawBufferPointer) {
+        let shared = try reader.readVarInt(atMost: keyLength)
+        let suffixLength = try reader.readVarInt(atMost: TermDictionaryFormat.maxKeyByteCount)
+        let suffix = try reader.readBytes(suffixLength)
+        let docFreq = try reader.readVarInt(atMost: Int(UInt32.max))
+        let postings = try reader.readVarInt()
+        let positions = try reader.readVarInt()
+        if first {
+            info = TermPostingsInfo(docFreq: docFreq, postingsOffset: postings, positionsOffset: positions)
+        } else {
+            info = TermPostingsInfo(docFreq: docFreq, postingsOffset: info.postingsOffset &+ postings,
+                                    positionsOffset: info.positionsOffset &+ positions)
+        }
+        return (shared, suffix)
+    }
+
     /// Decodes entries from `block` onwards until `body` returns false.
     private func scan(from block: Int, _ body: ([UInt8], TermPostingsInfo) throws -> Bool) throws {
         var key: [UInt8] = []
@@ -256,20 +266,9 @@ public struct TermDictionary {
             let count = Int(try reader.readUInt8())
             var info = TermPostingsInfo(docFreq: 0, postingsOffset: 0, positionsOffset: 0)
             for entry in 0..<count {
-                let shared = try reader.readVarInt(atMost: key.count)
-                let suffixLength = try reader.readVarInt(atMost: TermDictionaryFormat.maxKeyByteCount)
-                let suffix = try reader.readBytes(suffixLength)
+                let (shared, suffix) = try Self.readEntry(&reader, keyLength: key.count, first: entry == 0, info: &info)
                 key.removeSubrange(shared...)
                 key.append(contentsOf: suffix)
-                let docFreq = try reader.readVarInt(atMost: Int(UInt32.max))
-                let postings = try reader.readVarInt()
-                let positions = try reader.readVarInt()
-                if entry == 0 {
-                    info = TermPostingsInfo(docFreq: docFreq, postingsOffset: postings, positionsOffset: positions)
-                } else {
-                    info = TermPostingsInfo(docFreq: docFreq, postingsOffset: info.postingsOffset &+ postings,
-                                            positionsOffset: info.positionsOffset &+ positions)
-                }
                 if try !body(key, info) { return }
             }
         }
