@@ -279,6 +279,12 @@ public final class PostingCursor {
         return docID
     }
 
+    /// Puts the cursor on document `index` of its decoded block (at or after the current one).
+    @inline(__always) private func place(at index: Int) {
+        indexInBlock = index
+        currentDoc = docs[index]
+    }
+
     /// Moves `a` and `b` to the first document >= `target` that both contain; returns it, or
     /// `end` when there is none (one of them is then exhausted).
     ///
@@ -310,10 +316,8 @@ public final class PostingCursor {
             while ia < na && ib < nb {
                 let u = pa[ia], v = pb[ib]
                 if u == v {
-                    a.indexInBlock = ia
-                    a.currentDoc = u
-                    b.indexInBlock = ib
-                    b.currentDoc = v
+                    a.place(at: ia)
+                    b.place(at: ib)
                     return u
                 }
                 ia &+= u < v ? 1 : 0
@@ -322,17 +326,13 @@ public final class PostingCursor {
             // One block ran out; the other cursor stops at its first doc past it, and the one
             // that ran out moves on from its last doc (never backwards: the merge only advanced).
             if ia == na {
-                b.indexInBlock = ib
-                b.currentDoc = pb[ib]
-                a.indexInBlock = na &- 1
-                a.currentDoc = pa[na &- 1]
+                b.place(at: ib)
+                a.place(at: na &- 1)
                 y = pb[ib]
                 x = a.advance(toAtLeast: y)
             } else {
-                a.indexInBlock = ia
-                a.currentDoc = pa[ia]
-                b.indexInBlock = nb &- 1
-                b.currentDoc = pb[nb &- 1]
+                a.place(at: ia)
+                b.place(at: nb &- 1)
                 x = pa[ia]
                 y = b.advance(toAtLeast: x)
             }
