@@ -156,18 +156,8 @@ public final class IndexWriter {
             lengths.append(try Self.readLengths(path: normsSpools[field].path, count: docCount))
             try FileSystem.removeFile(normsSpools[field].path)
         }
-        let normsFile = try FramedFileWriter(directory: directory, file: .norms, generation: generation)
-        var normsBody = ByteWriter(capacity: 1 << 20)
-        normsBody.appendUInt32(UInt32(lengths.count))
-        normsBody.appendUInt32(UInt32(docCount))
-        for field in lengths {
-            for length in field {
-                normsBody.appendUInt32(length)
-                if normsBody.count >= 1 << 20 { try normsFile.write(normsBody.bytes); normsBody.removeAll() }
-            }
-        }
-        try normsFile.write(normsBody.bytes)
-        files[IndexFile.norms.rawValue] = try normsFile.finish()
+        files[IndexFile.norms.rawValue] = try Self.writeNorms(lengths, docCount: docCount, directory: directory,
+                                                               generation: generation)
 
         // The merge's share: lengths + read buffers + the pool if it still fits.
         let lengthBytes = docCount * 4 * lengths.count
@@ -237,6 +227,24 @@ public final class IndexWriter {
             }
             runPaths = next
         }
+    }
+
+    /// Writes the norms file (layout: NormsFormat in QuarryFormat/DocumentTables.swift) from each
+    /// field's lengths; used by
+    /// the build and by the reorderer's rewrite.
+    static func writeNorms(_ lengths: [[UInt32]], docCount: Int, directory: String, generation: UInt64) throws -> IndexMeta.FileInfo {
+        let file = try FramedFileWriter(directory: directory, file: .norms, generation: generation)
+        var body = ByteWriter(capacity: 1 << 20)
+        body.appendUInt32(UInt32(lengths.count))
+        body.appendUInt32(UInt32(docCount))
+        for field in lengths {
+            for length in field {
+                body.appendUInt32(length)
+                if body.count >= 1 << 20 { try file.write(body.bytes); body.removeAll() }
+            }
+        }
+        try file.write(body.bytes)
+        return try file.finish()
     }
 
     private static func readLengths(path: String, count: Int) throws -> [UInt32] {

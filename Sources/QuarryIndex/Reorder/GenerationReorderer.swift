@@ -151,7 +151,7 @@ enum GenerationReorderer {
             if timing { FileHandle.standardError.write(Data("timing: reorder \(phase) \(Date().timeIntervalSince(phaseStart)) s\n".utf8)) }
             phaseStart = Date()
         }
-        files[IndexFile.norms.rawValue] = try writeNorms(lengths, docCount: docCount, directory: scratch, generation: generation)
+        files[IndexFile.norms.rawValue] = try IndexWriter.writeNorms(lengths, docCount: docCount, directory: scratch, generation: generation)
         files[IndexFile.ids.rawValue] = try writeIDs(reader, order: order, directory: scratch, generation: generation)
         lap("norms+ids")
         let rewritten = try writePostings(reader, newID: newID, lengths: lengths, directory: scratch, generation: generation,
@@ -265,20 +265,6 @@ enum GenerationReorderer {
         return ForwardIndex(termCount: selected.count, documentStarts: starts, termNumbers: numbers)
     }
 
-    private static func writeNorms(_ lengths: [[UInt32]], docCount: Int, directory: String, generation: UInt64) throws -> IndexMeta.FileInfo {
-        let file = try FramedFileWriter(directory: directory, file: .norms, generation: generation)
-        var body = ByteWriter(capacity: 1 << 20)
-        body.appendUInt32(UInt32(lengths.count))
-        body.appendUInt32(UInt32(docCount))
-        for field in lengths {
-            for length in field {
-                body.appendUInt32(length)
-                if body.count >= 1 << 20 { try file.write(body.bytes); body.removeAll() }
-            }
-        }
-        try file.write(body.bytes)
-        return try file.finish()
-    }
 
     /// The ids file (DocumentTables.swift) in the new order, streamed.
     private static func writeIDs(_ reader: IndexReader, order: [UInt32], directory: String, generation: UInt64) throws -> IndexMeta.FileInfo {
