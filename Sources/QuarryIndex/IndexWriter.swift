@@ -229,9 +229,8 @@ public final class IndexWriter {
         }
     }
 
-    /// Writes the norms file (layout: NormsFormat in QuarryFormat/DocumentTables.swift) from each
-    /// field's lengths; used by
-    /// the build and by the reorderer's rewrite.
+    /// Writes the norms file (its layout is documented in QuarryFormat/DocumentTables.swift) from
+    /// each field's lengths; used by the build and by the reorderer's rewrite.
     static func writeNorms(_ lengths: [[UInt32]], docCount: Int, directory: String, generation: UInt64) throws -> IndexMeta.FileInfo {
         let file = try FramedFileWriter(directory: directory, file: .norms, generation: generation)
         var body = ByteWriter(capacity: 1 << 20)
